@@ -1,0 +1,157 @@
+import { z } from 'zod';
+
+/** The five CityML services; a process hosts any subset of them. */
+export const SERVICE_NAMES = ['ingestion', 'preprocessing', 'training', 'registry', 'inference'] as const;
+export type ServiceName = (typeof SERVICE_NAMES)[number];
+
+const port = z.coerce.number().int().min(0).max(65535);
+const onOff = z.enum(['on', 'off']).transform((v) => v === 'on');
+const positiveInt = z.coerce.number().int().positive();
+const optionalPath = z.string().min(1).optional();
+const address = z.string().min(1).optional();
+
+const services = z
+  .string()
+  .transform((s) => s.split(',').map((x) => x.trim()).filter(Boolean))
+  .pipe(z.array(z.enum(SERVICE_NAMES)).min(1))
+  .or(z.literal('all').transform(() => [...SERVICE_NAMES]));
+
+/**
+ * Every environment variable CityML reads, with its validation and default. Deployment
+ * manifests are checked against these names ({@link CONFIG_VARIABLES}).
+ */
+const schema = z.object({
+  CITYML_SERVICES: services.default([...SERVICE_NAMES]),
+  CITYML_HOST: z.string().min(1).default('0.0.0.0'),
+  CITYML_PORT: port.default(50051),
+  CITYML_HEALTH_PORT: port.default(0),
+  CITYML_METRICS_PORT: port.default(9464),
+  CITYML_HTTP_PORT: port.default(8000),
+  DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL').optional(),
+  CITYML_DATA_DIR: z.string().min(1).default('.cityml'),
+  CITYML_LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
+  CITYML_SHUTDOWN_TIMEOUT_MS: positiveInt.default(25_000),
+  CITYML_MAX_MESSAGE_BYTES: positiveInt.default(16 * 1024 * 1024),
+  CITYML_MAX_CONNECTION_AGE_MS: positiveInt.default(300_000),
+  CITYML_KEEPALIVE_MS: positiveInt.default(30_000),
+  CITYML_REFLECTION: onOff.default(true),
+  CITYML_MIGRATE: onOff.default(true),
+  // Turned on by default once API keys exist (security issue); `off` is local-only.
+  CITYML_AUTH: onOff.default(false),
+  CITYML_TLS_CERT_FILE: optionalPath,
+  CITYML_TLS_KEY_FILE: optionalPath,
+  CITYML_TLS_CA_FILE: optionalPath,
+  CITYML_TLS_CLIENT_AUTH: z.enum(['none', 'require']).default('none'),
+  CITYML_SERVICE_KEY: z.string().min(1).optional(),
+  CITYML_INGESTION_ADDRESS: address,
+  CITYML_PREPROCESSING_ADDRESS: address,
+  CITYML_TRAINING_ADDRESS: address,
+  CITYML_REGISTRY_ADDRESS: address,
+  CITYML_INFERENCE_ADDRESS: address,
+  CITYML_TRAINING_CONCURRENCY: positiveInt.default(1),
+  CITYML_INFERENCE_PRELOAD: z
+    .string()
+    .transform((s) => s.split(',').map((x) => x.trim()).filter(Boolean))
+    .default([]),
+});
+
+/** Names of every environment variable that {@link loadConfig} reads. */
+export const CONFIG_VARIABLES: readonly string[] = Object.freeze(Object.keys(schema.shape));
+
+type Raw = z.infer<typeof schema>;
+
+/** Typed, validated configuration of one CityML process. */
+export interface Config {
+  services: ServiceName[];
+  host: string;
+  port: number;
+  healthPort: number;
+  metricsPort: number;
+  httpPort: number;
+  databaseUrl?: string;
+  dataDir: string;
+  logLevel: Raw['CITYML_LOG_LEVEL'];
+  shutdownTimeoutMs: number;
+  maxMessageBytes: number;
+  maxConnectionAgeMs: number;
+  keepaliveMs: number;
+  reflection: boolean;
+  migrate: boolean;
+  auth: boolean;
+  tls?: { certFile: string; keyFile: string; caFile?: string; clientAuth: boolean };
+  serviceKey?: string;
+  /** gRPC targets of the other services; undefined means "this process". */
+  addresses: Partial<Record<ServiceName, string>>;
+  trainingConcurrency: number;
+  inferencePreload: string[];
+}
+
+/** A configuration problem; the message names the variable. */
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
+
+/**
+ * Reads and validates the configuration from an environment (pure: pass `process.env`
+ * from main only). Throws {@link ConfigError} naming the first bad variable.
+ */
+export function loadConfig(env: Record<string, string | undefined>, overrides: Partial<Config> = {}): Config {
+  const input: Record<string, string> = {};
+  for (const name of CONFIG_VARIABLES) {
+    const v = env[name];
+    if (v !== undefined && v !== '') input[name] = v;
+  }
+  const parsed = schema.safeParse(input);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const name = String(issue.path[0] ?? 'environment');
+    throw new ConfigError(`invalid ${name}=${JSON.stringify(input[name] ?? '')}: ${issue.message}`);
+  }
+  const c = parsed.data;
+  if ((c.CITYML_TLS_CERT_FILE === undefined) !== (c.CITYML_TLS_KEY_FILE === undefined)) {
+    throw new ConfigError('CITYML_TLS_CERT_FILE and CITYML_TLS_KEY_FILE must be set together');
+  }
+  if (c.CITYML_TLS_CLIENT_AUTH === 'require' && !c.CITYML_TLS_CA_FILE) {
+    throw new ConfigError('CITYML_TLS_CLIENT_AUTH=require needs CITYML_TLS_CA_FILE');
+  }
+  return {
+    services: c.CITYML_SERVICES,
+    host: c.CITYML_HOST,
+    port: c.CITYML_PORT,
+    healthPort: c.CITYML_HEALTH_PORT,
+    metricsPort: c.CITYML_METRICS_PORT,
+    httpPort: c.CITYML_HTTP_PORT,
+    databaseUrl: c.DATABASE_URL,
+    dataDir: c.CITYML_DATA_DIR,
+    logLevel: c.CITYML_LOG_LEVEL,
+    shutdownTimeoutMs: c.CITYML_SHUTDOWN_TIMEOUT_MS,
+    maxMessageBytes: c.CITYML_MAX_MESSAGE_BYTES,
+    maxConnectionAgeMs: c.CITYML_MAX_CONNECTION_AGE_MS,
+    keepaliveMs: c.CITYML_KEEPALIVE_MS,
+    reflection: c.CITYML_REFLECTION,
+    migrate: c.CITYML_MIGRATE,
+    auth: c.CITYML_AUTH,
+    tls: c.CITYML_TLS_CERT_FILE
+      ? {
+          certFile: c.CITYML_TLS_CERT_FILE,
+          keyFile: c.CITYML_TLS_KEY_FILE!,
+          caFile: c.CITYML_TLS_CA_FILE,
+          clientAuth: c.CITYML_TLS_CLIENT_AUTH === 'require',
+        }
+      : undefined,
+    serviceKey: c.CITYML_SERVICE_KEY,
+    addresses: {
+      ingestion: c.CITYML_INGESTION_ADDRESS,
+      preprocessing: c.CITYML_PREPROCESSING_ADDRESS,
+      training: c.CITYML_TRAINING_ADDRESS,
+      registry: c.CITYML_REGISTRY_ADDRESS,
+      inference: c.CITYML_INFERENCE_ADDRESS,
+    },
+    trainingConcurrency: c.CITYML_TRAINING_CONCURRENCY,
+    inferencePreload: c.CITYML_INFERENCE_PRELOAD,
+    ...overrides,
+  };
+}

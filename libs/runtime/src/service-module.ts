@@ -1,0 +1,31 @@
+import type { ArtifactStore, Db, SchemaMigrations } from '@cityml/db';
+import type { Logger } from 'pino';
+import type { Config, ServiceName } from './config';
+import type { ServiceRegistration } from './handlers';
+
+/** How a service reaches another one (address and credentials for the SDK). */
+export interface PeerConnection {
+  address: string;
+  apiKey?: string;
+  tls?: { caFile?: string; certFile?: string; keyFile?: string; serverName?: string };
+}
+
+/** What a service factory is given by the process that hosts it. */
+export interface ServiceDeps {
+  config: Config;
+  db: Db;
+  log: Logger;
+  artifacts: ArtifactStore;
+  /** Connection to another CityML service (config address, or this process). */
+  peer(service: ServiceName): PeerConnection;
+}
+
+/**
+ * A service library's export: its schema migrations and a factory that builds its gRPC
+ * registration from its dependencies, so an app or `cityml up` can host it.
+ */
+export interface ServiceModule {
+  name: ServiceName;
+  migrations: SchemaMigrations[];
+  create(deps: ServiceDeps): ServiceRegistration | Promise<ServiceRegistration>;
+}

@@ -1,0 +1,5 @@
+-- The ingestion service's schema. Every table that holds a tenant's resources carries its tenant.
+create table if not exists ingestion.info (
+  key   text primary key,
+  value text not null
+);

@@ -1,0 +1,5 @@
+-- The preprocessing service's schema. Every table that holds a tenant's resources carries its tenant.
+create table if not exists preprocessing.info (
+  key   text primary key,
+  value text not null
+);
