@@ -7,8 +7,13 @@ import { usHolidays } from './holidays';
 import type { FeatureSpec, Step } from './spec';
 import { civilFromDays, daysFromCivil } from './time-zone';
 
+const formats = new Map<string, Intl.DateTimeFormat>();
 function intlParts(ms: number, timeZone: string) {
-  const f = new Intl.DateTimeFormat('en-US', { timeZone, hourCycle: 'h23', year: 'numeric', month: 'numeric', day: 'numeric', hour: 'numeric' });
+  let f = formats.get(timeZone);
+  if (!f) {
+    f = new Intl.DateTimeFormat('en-US', { timeZone, hourCycle: 'h23', year: 'numeric', month: 'numeric', day: 'numeric', hour: 'numeric' });
+    formats.set(timeZone, f);
+  }
   const p = Object.fromEntries(f.formatToParts(new Date(ms)).map((x) => [x.type, Number(x.value)]));
   return { year: p.year, month: p.month, day: p.day, hour: p.hour % 24 };
 }
@@ -26,7 +31,7 @@ describe('date-time features', () => {
     const rng = mulberry32(7);
     const start = Date.UTC(2019, 0, 1);
     const span = Date.UTC(2026, 0, 1) - start;
-    const ms = Array.from({ length: 3000 }, () => Math.floor(start + rng() * span));
+    const ms = Array.from({ length: 1000 }, () => Math.floor(start + rng() * span));
     // the exact minutes around New York's 2024 DST changes
     for (const edge of [Date.UTC(2024, 2, 10, 7), Date.UTC(2024, 10, 3, 6)]) ms.push(edge - 1000, edge, edge + 1000);
     for (const tz of ['America/New_York', 'Europe/Berlin', 'Australia/Lord_Howe', 'Asia/Kolkata', 'UTC']) {
