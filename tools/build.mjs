@@ -23,6 +23,10 @@ function targets() {
       for (const file of ['main.ts', 'index.ts', 'worker.ts']) {
         if (existsSync(join(src, file))) entries[file.replace(/\.ts$/, '')] = join(src, file);
       }
+      const fixtures = join(src, 'fixtures'); // test fixtures that tests run as processes
+      if (existsSync(fixtures)) {
+        for (const f of readdirSync(fixtures).filter((f) => f.endsWith('.ts') && !f.endsWith('.spec.ts'))) entries[`fixtures/${f.replace(/\.ts$/, '')}`] = join(fixtures, f);
+      }
       const extra = join(src, 'entries.json'); // optional extra entry points (e.g. worker threads)
       if (existsSync(extra)) {
         for (const [k, v] of Object.entries(JSON.parse(readFileSync(extra, 'utf8')))) entries[k] = join(src, v);

@@ -24,7 +24,9 @@ const schema = z.object({
   CITYML_SERVICES: services.default([...SERVICE_NAMES]),
   CITYML_HOST: z.string().min(1).default('0.0.0.0'),
   CITYML_PORT: port.default(50051),
+  // Plaintext grpc.health.v1 port for probes when TLS is on (0 = none).
   CITYML_HEALTH_PORT: port.default(0),
+  // Prometheus /metrics over HTTP (0 picks a free port).
   CITYML_METRICS_PORT: port.default(9464),
   CITYML_HTTP_PORT: port.default(8000),
   DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL').optional(),

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { Server as HttpServer, AddressInfo } from 'node:net';
-import { Server, ServerCredentials } from '@grpc/grpc-js';
+import { Server, ServerCredentials, setLogger } from '@grpc/grpc-js';
 import { loadFileDescriptorSetFromBuffer } from '@grpc/proto-loader';
 import { ReflectionService } from '@grpc/reflection';
 import { HealthImplementation } from 'grpc-health-check';
@@ -60,6 +60,9 @@ function credentials(tls: ServerOptions['config']['tls']): ServerCredentials {
  */
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
   const { config, log } = options;
+  // grpc-js writes its own diagnostics to stderr; keep them in our logs at debug level.
+  const grpcLog = (...args: unknown[]) => log.debug({ grpc: args.map(String).join(' ') });
+  setLogger({ error: grpcLog, info: grpcLog, debug: grpcLog } as unknown as Console);
   const draining = new AbortController();
   const metrics = new Metrics();
   const grpcOptions = {
@@ -99,7 +102,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       health.addToServer(healthServer);
       healthPort = await bind(healthServer, `${config.host}:${config.healthPort}`, ServerCredentials.createInsecure());
     }
-    if (config.metricsPort !== 0) metricsServer = await metrics.serve(config.host, config.metricsPort).catch((e: Error) => {
+    metricsServer = await metrics.serve(config.host, config.metricsPort).catch((e: Error) => {
       throw new BindError(`cannot listen on ${config.host}:${config.metricsPort} (metrics): ${/EADDRINUSE/.test(e.message) ? 'address already in use' : e.message}`);
     });
   } catch (err) {
