@@ -3,3 +3,4 @@ export * from './embedded';
 export * from './migrate';
 export * from './notify';
 export * from './artifacts';
+export * from './queue';

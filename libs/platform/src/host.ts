@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { artifactMigrations, createDb, migrate, PostgresArtifactStore, startEmbeddedPostgres, type Db } from '@cityml/db';
+import { artifactMigrations, createDb, migrate, PostgresArtifactStore, queueMigrations, startEmbeddedPostgres, type Db } from '@cityml/db';
 import { ingestionModule } from '@cityml/ingestion';
 import { inferenceModule } from '@cityml/inference';
 import { preprocessingModule } from '@cityml/preprocessing';
@@ -50,7 +50,7 @@ export async function openDatabase(config: Pick<Config, 'databaseUrl' | 'dataDir
 
 /** Applies the migrations of the artifact store and of the given services. */
 export async function migrateAll(db: Db, services: ServiceName[] = Object.keys(SERVICE_MODULES) as ServiceName[]): Promise<string[]> {
-  return migrate(db, [artifactMigrations, ...services.flatMap((s) => SERVICE_MODULES[s].migrations)]);
+  return migrate(db, [artifactMigrations, queueMigrations, ...services.flatMap((s) => SERVICE_MODULES[s].migrations)]);
 }
 
 /** A running process hosting some CityML services. */
