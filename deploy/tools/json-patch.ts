@@ -39,7 +39,7 @@ function parentOf(doc: unknown, tokens: string[], pointer: string): Container {
   let cur: unknown = doc;
   for (const token of tokens.slice(0, -1)) {
     if (Array.isArray(cur)) cur = cur[arrayIndex(token, cur.length, false, pointer)];
-    else if (isContainer(cur) && Object.prototype.hasOwnProperty.call(cur, token)) cur = cur[token];
+    else if (isContainer(cur) && Object.prototype.hasOwnProperty.call(cur, token)) cur = (cur as Record<string, unknown>)[token];
     else throw new Error(`path ${pointer} does not exist`);
   }
   if (!isContainer(cur)) throw new Error(`path ${pointer} does not exist`);
