@@ -5,7 +5,12 @@
  */
 export * from './errors';
 export * from './random';
+export * from './backend';
 export * from './frame/frame';
 export * from './frame/from-rows';
 export * from './frame/ops';
 export * from './transforms';
+export * from './models';
+export * from './metrics';
+export * from './predict';
+export * from './bundle';

@@ -1,0 +1,6 @@
+export * from './regression';
+export * from './classification';
+export * from './forecast';
+export * from './evaluate';
+export * from './baselines';
+export * from './primary';
