@@ -1,3 +1,4 @@
+import { InputError } from '../errors';
 import { cellValue, ColumnType, Frame, FrameColumn, toEpochMicros } from './frame';
 
 /** A plain row object, as JSON or a CSV reader would give it. */
@@ -17,7 +18,11 @@ function inferType(rows: readonly RowObject[], name: string): ColumnType {
 
 function toNumber(v: unknown, type: ColumnType, name: string, row: number): number {
   if (type === 'timestamp') {
-    if (typeof v === 'string' || typeof v === 'number' || v instanceof Date) return toEpochMicros(v);
+    if (typeof v === 'number' || v instanceof Date) return toEpochMicros(v);
+    if (typeof v === 'string') {
+      const ms = Date.parse(v);
+      if (!Number.isNaN(ms)) return ms * 1000;
+    }
   } else if (type === 'boolean') {
     if (typeof v === 'boolean') return v ? 1 : 0;
     if (v === 'true' || v === 1 || v === '1') return 1;
@@ -26,13 +31,13 @@ function toNumber(v: unknown, type: ColumnType, name: string, row: number): numb
     const n = typeof v === 'number' ? v : typeof v === 'bigint' ? Number(v) : Number(v);
     if (!Number.isNaN(n) && !(typeof v === 'string' && v.trim() === '')) return n;
   }
-  throw new Error(`column ${name}, row ${row}: cannot read ${JSON.stringify(v)} as ${type}`);
+  throw new InputError(`column ${name}, row ${row}: cannot read ${JSON.stringify(v)} as ${type}`, name, row);
 }
 
 /**
  * Builds a column from one field of each row. null / undefined / NaN become nulls.
  * Timestamps accept ISO strings, Dates, or numbers (epoch microseconds).
- * @throws Error naming the column and row when a value does not fit the type.
+ * @throws InputError naming the column and row when a value does not fit the type.
  */
 export function columnFromValues(name: string, type: ColumnType, values: readonly unknown[]): FrameColumn {
   const n = values.length;

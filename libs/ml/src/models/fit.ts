@@ -1,4 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
+import { backendCapabilities } from '../backend';
+import { UnsupportedError } from '../errors';
 import { mixSeed, mulberry32, permutation } from '../random';
 import type { Task } from '../transforms/spec';
 import { compileModel, metricFor } from './build';
@@ -107,13 +109,30 @@ async function runEpoch(model: tf.LayersModel, opts: TrainOptions, epoch: number
 }
 
 /**
+ * Refuses, before any work, a model with a layer the active backend cannot differentiate
+ * (Conv1D and Embedding on wasm), so a job never fails halfway.
+ * @throws UnsupportedError naming the layer and the backend.
+ */
+export function assertTrainable(model: tf.LayersModel, backend: string = tf.getBackend()): void {
+  const caps = backendCapabilities(backend);
+  for (const layer of model.layers) {
+    const cls = layer.getClassName();
+    if ((cls === 'Conv1D' && !caps.conv1d) || (cls === 'Embedding' && !caps.embedding)) {
+      throw new UnsupportedError(`${cls} layers cannot be trained on the ${backend} backend (missing gradient kernels)`);
+    }
+  }
+}
+
+/**
  * Compiles and trains a model built by {@link buildModel}: per-epoch shuffles from the
  * seeded PRNG (seed mixed with the epoch, so a resumed run shuffles as an uninterrupted one),
  * validation loss and metric after each epoch, early stopping that restores the best
  * weights, a checkpoint after each epoch and a cancellation check before each batch.
  * Resuming restores weights, optimizer state and dropout mask counters.
+ * @throws UnsupportedError for a layer the backend cannot train (see {@link assertTrainable}).
  */
 export async function trainModel(model: tf.LayersModel, opts: TrainOptions): Promise<TrainResult> {
+  assertTrainable(model);
   compileModel(model, opts.task, opts.params);
   const ckpt = opts.resumeFrom;
   const bs = Math.min(opts.params.batchSize, Math.max(1, rows(opts.train)));

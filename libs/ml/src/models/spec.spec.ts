@@ -1,6 +1,8 @@
 import { initBackend } from '../backend';
 import { ModelSpecError, UnsupportedError } from '../errors';
+import * as tf from '@tensorflow/tfjs';
 import { buildModel } from './build';
+import { assertTrainable, trainModel } from './fit';
 import { countParams, ModelIO, ModelSpec, TrainingParams, validateModelSpec } from './spec';
 
 const flat: ModelIO = { task: 'classification', inputShape: [16], outputSize: 3 };
@@ -56,5 +58,21 @@ describe('model specs', () => {
     expect(() => validateModelSpec({ kind: 'conv1d' }, seq, params, { backend: 'wasm' })).toThrow(UnsupportedError);
     expect(() => validateModelSpec({ kind: 'conv1d' }, seq, params, { backend: 'wasm' })).toThrow(/Conv2DBackpropFilter/);
     expect(validateModelSpec({ kind: 'conv1d' }, seq, params, { backend: 'tensorflow' })).toBeGreaterThan(0);
+  });
+});
+
+describe('training on wasm', () => {
+  beforeAll(() => initBackend());
+
+  it('refuses a Conv1D or Embedding model before the first batch', async () => {
+    const conv = buildModel({ kind: 'conv1d', filters: 2 }, { task: 'forecast', inputShape: [6, 1], outputSize: 1 }, 1);
+    expect(() => assertTrainable(conv, 'wasm')).toThrow(/Conv1D layers cannot be trained on the wasm backend/);
+    const emb = tf.sequential({ layers: [tf.layers.embedding({ inputDim: 10, outputDim: 2, inputLength: 3 })] });
+    expect(() => assertTrainable(emb, 'wasm')).toThrow(UnsupportedError);
+    expect(() => assertTrainable(emb, 'tensorflow')).not.toThrow();
+    const data = { x: new Float32Array(6), shape: [1, 6, 1], y: new Float32Array(1), yShape: [1, 1] };
+    await expect(
+      trainModel(conv, { task: 'forecast', params: { epochs: 1, batchSize: 1, learningRate: 0.1, optimizer: 'sgd' }, train: data }),
+    ).rejects.toThrow(UnsupportedError);
   });
 });

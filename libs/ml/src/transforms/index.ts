@@ -22,3 +22,4 @@ export { isValidTimeZone } from './time-zone';
 export { OTHER_CATEGORY } from './categorical';
 export { resampleSeries, fillGaps, WAS_GAP_COLUMN, type ResampleOptions, type ResampledSeries } from './forecast/resample';
 export { buildWindows, forecastLookback, type ForecastWindows } from './forecast/windows';
+export { canonicalJson, specHash } from './spec-hash';

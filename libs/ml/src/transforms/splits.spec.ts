@@ -1,6 +1,7 @@
 import { frameFromRows, frameToRows } from '../frame/from-rows';
 import { SpecError } from '../errors';
 import { splitFrame } from './splits';
+import { canonicalJson, specHash } from './spec-hash';
 import { fitTransform } from './fit';
 import { buildFeatureSet } from './feature-set';
 import type { FeatureSpec } from './spec';
@@ -55,5 +56,15 @@ describe('splits', () => {
     const spec = { kind: 'time', column: 'at', trainBefore: '2025-01-01', validationBefore: '2025-02-01' } as const;
     expect(() => splitFrame(frame, spec)).toThrow(SpecError);
     expect(() => splitFrame(frame, spec)).toThrow(/validation split is empty/);
+  });
+});
+
+describe('spec hashes', () => {
+  it('ignore key order and undefined fields but see every value', () => {
+    const a = { task: 'regression', target: { column: 'y', steps: undefined }, features: [{ column: 'x', steps: [] }] };
+    const b = { features: [{ steps: [], column: 'x' }], target: { column: 'y' }, task: 'regression' };
+    expect(specHash(a)).toBe(specHash(b));
+    expect(specHash(a)).not.toBe(specHash({ ...b, task: 'classification' }));
+    expect(canonicalJson(b)).toBe('{"features":[{"column":"x","steps":[]}],"target":{"column":"y"},"task":"regression"}');
   });
 });
