@@ -59,7 +59,10 @@ export async function runModel(model: PredictModel, x: Float32Array, shape: numb
   if (parts.length === 1) return parts[0];
   const total = new Float32Array(parts.reduce((s, p) => s + p.length, 0));
   let off = 0;
-  for (const p of parts) (total.set(p, off), (off += p.length));
+  for (const p of parts) {
+    total.set(p, off);
+    off += p.length;
+  }
   return total;
 }
 

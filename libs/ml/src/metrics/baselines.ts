@@ -25,7 +25,10 @@ export function majorityPredictions(trainClasses: ArrayLike<number>, k: number, 
   let total = 0;
   for (let i = 0; i < trainClasses.length; i++) {
     const c = trainClasses[i];
-    if (c >= 0) (counts[c]++, total++);
+    if (c >= 0) {
+      counts[c]++;
+      total++;
+    }
   }
   const out = new Float64Array(n * k);
   for (let i = 0; i < n; i++) for (let c = 0; c < k; c++) out[i * k + c] = total ? counts[c] / total : 1 / k;

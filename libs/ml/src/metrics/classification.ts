@@ -43,7 +43,11 @@ export function rocAuc(labels: ArrayLike<number>, scores: ArrayLike<number>): nu
     let j = i;
     while (j + 1 < n && scores[idx[j + 1]] === scores[idx[i]]) j++;
     const rank = (i + j + 2) / 2;
-    for (let k = i; k <= j; k++) if (labels[idx[k]] === 1) (pos++, (rankSum += rank));
+    for (let k = i; k <= j; k++) {
+      if (labels[idx[k]] !== 1) continue;
+      pos++;
+      rankSum += rank;
+    }
     i = j + 1;
   }
   const neg = n - pos;
@@ -76,7 +80,10 @@ export function classificationMetrics(
     count++;
     const pa = Math.min(1 - 1e-15, Math.max(1e-15, probs[i * k + a]));
     loss -= Math.log(pa);
-    if (k === 2) (binLabels.push(a), binScores.push(probs[i * k + 1]));
+    if (k === 2) {
+      binLabels.push(a);
+      binScores.push(probs[i * k + 1]);
+    }
   }
   const perClass: ClassScores[] = [];
   let f1Sum = 0;
@@ -89,7 +96,10 @@ export function classificationMetrics(
     const recall = support ? tp / support : 0;
     const f1 = precision + recall > 0 ? (2 * precision * recall) / (precision + recall) : 0;
     perClass.push({ label: labels[c], precision, recall, f1, support });
-    if (support > 0 || predicted > 0) (f1Sum += f1, f1Count++);
+    if (support > 0 || predicted > 0) {
+      f1Sum += f1;
+      f1Count++;
+    }
   }
   return {
     accuracy: count ? correct / count : 0,

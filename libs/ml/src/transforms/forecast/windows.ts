@@ -80,7 +80,12 @@ export function buildWindows(fitted: FittedTransform, series: ResampledSeries, m
       }
       origins.push(e);
       owner.push(g);
-    } else for (let o = s + L; o + H <= e; o++) origins.push(o), owner.push(g);
+    } else {
+      for (let o = s + L; o + H <= e; o++) {
+        origins.push(o);
+        owner.push(g);
+      }
+    }
   }
   const n = origins.length;
   const steps = fc.layout === 'flat' ? 1 : (fc.sequenceLength as number);
