@@ -9,8 +9,20 @@ import type { Metrics } from './metrics';
 type Req<M> = M extends { requestDeserialize: (b: Buffer) => infer R } ? R : never;
 type Res<M> = M extends { responseSerialize: (v: infer R) => Buffer } ? R : never;
 
+/** Any async handler: the form an untyped (generic) service definition accepts. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type AnyAsyncMethod = (request: any, ctx: CallContext) => unknown;
+
 /** The async form of one RPC: what a service library writes. */
-export type AsyncMethod<M> = M extends { requestStream: false; responseStream: false }
+export type AsyncMethod<M> = M extends { requestStream: infer A; responseStream: infer B }
+  ? boolean extends A
+    ? AnyAsyncMethod
+    : boolean extends B
+      ? AnyAsyncMethod
+      : TypedAsyncMethod<M>
+  : never;
+
+type TypedAsyncMethod<M> = M extends { requestStream: false; responseStream: false }
   ? (request: Req<M>, ctx: CallContext) => Promise<Res<M>>
   : M extends { requestStream: true; responseStream: false }
     ? (requests: AsyncIterable<Req<M>>, ctx: CallContext) => Promise<Res<M>>
