@@ -456,9 +456,23 @@ export interface UploadArtifactHeader {
   sha256: string;
 }
 
+/**
+ * Sent last when the sha256 was not known up front (a streamed upload); the upload is
+ * refused, and nothing stored, when it does not match what the server received.
+ */
+export interface UploadArtifactTrailer {
+  size: number;
+  sha256: string;
+}
+
+/**
+ * First message: the header; then chunks (at most 4 MiB each; the SDK sends 1 MiB);
+ * optionally a trailer last. A sha256 is required in the header or the trailer.
+ */
 export interface UploadArtifactRequest {
   header?: UploadArtifactHeader | undefined;
   chunk?: Buffer | undefined;
+  trailer?: UploadArtifactTrailer | undefined;
 }
 
 export interface UploadArtifactResponse {
@@ -513,7 +527,11 @@ export interface ModelEvent {
   alias: string;
   previousVersion: number;
   actor: string;
-  time?: Date | undefined;
+  time?:
+    | Date
+    | undefined;
+  /** Version events: the version's status after the change. */
+  status: ModelVersionStatus;
 }
 
 export interface WatchModelsRequest {
@@ -526,7 +544,15 @@ export interface WatchModelsRequest {
 }
 
 export interface WatchModelsResponse {
-  event?: ModelEvent | undefined;
+  /** Unset in the first message of a stream, which only carries start_sequence. */
+  event?:
+    | ModelEvent
+    | undefined;
+  /**
+   * First message only: the stream delivers the events after this sequence, so a
+   * watcher that saw no event yet still knows where to resume.
+   */
+  startSequence: number;
 }
 
 function createBaseModel(): Model {
@@ -5362,8 +5388,93 @@ export const UploadArtifactHeader: MessageFns<UploadArtifactHeader> = {
   },
 };
 
+function createBaseUploadArtifactTrailer(): UploadArtifactTrailer {
+  return { size: 0, sha256: "" };
+}
+
+export const UploadArtifactTrailer: MessageFns<UploadArtifactTrailer> = {
+  encode(message: UploadArtifactTrailer, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.size !== 0) {
+      writer.uint32(8).int64(message.size);
+    }
+    if (message.sha256 !== "") {
+      writer.uint32(18).string(message.sha256);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): UploadArtifactTrailer {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseUploadArtifactTrailer();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.size = longToNumber(reader.int64());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.sha256 = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): UploadArtifactTrailer {
+    return {
+      size: isSet(object.size) ? globalThis.Number(object.size) : 0,
+      sha256: isSet(object.sha256) ? globalThis.String(object.sha256) : "",
+    };
+  },
+
+  toJSON(message: UploadArtifactTrailer): unknown {
+    const obj: any = {};
+    if (message.size !== 0) {
+      obj.size = Math.round(message.size);
+    }
+    if (message.sha256 !== "") {
+      obj.sha256 = message.sha256;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<UploadArtifactTrailer>, I>>(base?: I): UploadArtifactTrailer {
+    return UploadArtifactTrailer.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<UploadArtifactTrailer>, I>>(object: I): UploadArtifactTrailer {
+    const message = createBaseUploadArtifactTrailer();
+    message.size = object.size ?? 0;
+    message.sha256 = object.sha256 ?? "";
+    return message;
+  },
+};
+
 function createBaseUploadArtifactRequest(): UploadArtifactRequest {
-  return { header: undefined, chunk: undefined };
+  return { header: undefined, chunk: undefined, trailer: undefined };
 }
 
 export const UploadArtifactRequest: MessageFns<UploadArtifactRequest> = {
@@ -5373,6 +5484,9 @@ export const UploadArtifactRequest: MessageFns<UploadArtifactRequest> = {
     }
     if (message.chunk !== undefined) {
       writer.uint32(18).bytes(message.chunk);
+    }
+    if (message.trailer !== undefined) {
+      UploadArtifactTrailer.encode(message.trailer, writer.uint32(26).fork()).join();
     }
     return writer;
   },
@@ -5406,6 +5520,14 @@ export const UploadArtifactRequest: MessageFns<UploadArtifactRequest> = {
             message.chunk = Buffer.from(reader.bytes());
             continue;
           }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.trailer = UploadArtifactTrailer.decode(reader, reader.uint32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -5422,6 +5544,7 @@ export const UploadArtifactRequest: MessageFns<UploadArtifactRequest> = {
     return {
       header: isSet(object.header) ? UploadArtifactHeader.fromJSON(object.header) : undefined,
       chunk: isSet(object.chunk) ? Buffer.from(bytesFromBase64(object.chunk)) : undefined,
+      trailer: isSet(object.trailer) ? UploadArtifactTrailer.fromJSON(object.trailer) : undefined,
     };
   },
 
@@ -5432,6 +5555,9 @@ export const UploadArtifactRequest: MessageFns<UploadArtifactRequest> = {
     }
     if (message.chunk !== undefined) {
       obj.chunk = base64FromBytes(message.chunk);
+    }
+    if (message.trailer !== undefined) {
+      obj.trailer = UploadArtifactTrailer.toJSON(message.trailer);
     }
     return obj;
   },
@@ -5445,6 +5571,9 @@ export const UploadArtifactRequest: MessageFns<UploadArtifactRequest> = {
       ? UploadArtifactHeader.fromPartial(object.header)
       : undefined;
     message.chunk = object.chunk ?? undefined;
+    message.trailer = (object.trailer !== undefined && object.trailer !== null)
+      ? UploadArtifactTrailer.fromPartial(object.trailer)
+      : undefined;
     return message;
   },
 };
@@ -6201,7 +6330,17 @@ export const ImportModelVersionResponse: MessageFns<ImportModelVersionResponse> 
 };
 
 function createBaseModelEvent(): ModelEvent {
-  return { sequence: 0, type: 0, modelName: "", version: 0, alias: "", previousVersion: 0, actor: "", time: undefined };
+  return {
+    sequence: 0,
+    type: 0,
+    modelName: "",
+    version: 0,
+    alias: "",
+    previousVersion: 0,
+    actor: "",
+    time: undefined,
+    status: 0,
+  };
 }
 
 export const ModelEvent: MessageFns<ModelEvent> = {
@@ -6229,6 +6368,9 @@ export const ModelEvent: MessageFns<ModelEvent> = {
     }
     if (message.time !== undefined) {
       Timestamp.encode(toTimestamp(message.time), writer.uint32(66).fork()).join();
+    }
+    if (message.status !== 0) {
+      writer.uint32(72).int32(message.status);
     }
     return writer;
   },
@@ -6310,6 +6452,14 @@ export const ModelEvent: MessageFns<ModelEvent> = {
             message.time = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
             continue;
           }
+          case 9: {
+            if (tag !== 72) {
+              break;
+            }
+
+            message.status = reader.int32() as any;
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -6340,6 +6490,7 @@ export const ModelEvent: MessageFns<ModelEvent> = {
         : 0,
       actor: isSet(object.actor) ? globalThis.String(object.actor) : "",
       time: isSet(object.time) ? fromJsonTimestamp(object.time) : undefined,
+      status: isSet(object.status) ? modelVersionStatusFromJSON(object.status) : 0,
     };
   },
 
@@ -6369,6 +6520,9 @@ export const ModelEvent: MessageFns<ModelEvent> = {
     if (message.time !== undefined) {
       obj.time = message.time.toISOString();
     }
+    if (message.status !== 0) {
+      obj.status = modelVersionStatusToJSON(message.status);
+    }
     return obj;
   },
 
@@ -6385,6 +6539,7 @@ export const ModelEvent: MessageFns<ModelEvent> = {
     message.previousVersion = object.previousVersion ?? 0;
     message.actor = object.actor ?? "";
     message.time = object.time ?? undefined;
+    message.status = object.status ?? 0;
     return message;
   },
 };
@@ -6503,13 +6658,16 @@ export const WatchModelsRequest: MessageFns<WatchModelsRequest> = {
 };
 
 function createBaseWatchModelsResponse(): WatchModelsResponse {
-  return { event: undefined };
+  return { event: undefined, startSequence: 0 };
 }
 
 export const WatchModelsResponse: MessageFns<WatchModelsResponse> = {
   encode(message: WatchModelsResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.event !== undefined) {
       ModelEvent.encode(message.event, writer.uint32(10).fork()).join();
+    }
+    if (message.startSequence !== 0) {
+      writer.uint32(16).int64(message.startSequence);
     }
     return writer;
   },
@@ -6535,6 +6693,14 @@ export const WatchModelsResponse: MessageFns<WatchModelsResponse> = {
             message.event = ModelEvent.decode(reader, reader.uint32());
             continue;
           }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.startSequence = longToNumber(reader.int64());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -6548,13 +6714,23 @@ export const WatchModelsResponse: MessageFns<WatchModelsResponse> = {
   },
 
   fromJSON(object: any): WatchModelsResponse {
-    return { event: isSet(object.event) ? ModelEvent.fromJSON(object.event) : undefined };
+    return {
+      event: isSet(object.event) ? ModelEvent.fromJSON(object.event) : undefined,
+      startSequence: isSet(object.startSequence)
+        ? globalThis.Number(object.startSequence)
+        : isSet(object.start_sequence)
+        ? globalThis.Number(object.start_sequence)
+        : 0,
+    };
   },
 
   toJSON(message: WatchModelsResponse): unknown {
     const obj: any = {};
     if (message.event !== undefined) {
       obj.event = ModelEvent.toJSON(message.event);
+    }
+    if (message.startSequence !== 0) {
+      obj.startSequence = Math.round(message.startSequence);
     }
     return obj;
   },
@@ -6567,6 +6743,7 @@ export const WatchModelsResponse: MessageFns<WatchModelsResponse> = {
     message.event = (object.event !== undefined && object.event !== null)
       ? ModelEvent.fromPartial(object.event)
       : undefined;
+    message.startSequence = object.startSequence ?? 0;
     return message;
   },
 };
