@@ -1,0 +1,102 @@
+import { status } from '@grpc/grpc-js';
+// Tests host the service the way `cityml up` does (a test-only edge back to the platform).
+// eslint-disable-next-line @nx/enforce-module-boundaries
+import { startTestPlatform, type TestPlatform } from '@cityml/platform/testing';
+import { rowBatchFromRecords } from '@cityml/sdk';
+import { col, T, us } from './testing';
+
+describe('datasets and a round trip of every column type', () => {
+  let t: TestPlatform;
+  beforeAll(async () => {
+    t = await startTestPlatform({ services: ['ingestion'] });
+  });
+  afterAll(async () => {
+    await t?.stop();
+  });
+
+  const schema = {
+    columns: [
+      col('at', T.COLUMN_TYPE_TIMESTAMP, false),
+      col('reading', T.COLUMN_TYPE_NUMBER),
+      col('count', T.COLUMN_TYPE_INTEGER),
+      col('ok', T.COLUMN_TYPE_BOOLEAN),
+      col('station', T.COLUMN_TYPE_CATEGORY),
+      col('note', T.COLUMN_TYPE_TEXT),
+    ],
+    timeColumn: 'at',
+    timeZone: 'Europe/Berlin',
+  };
+
+  it('reads back every column type, nulls, non-ASCII text and timestamps with offsets exactly', async () => {
+    await t.client.ingestion.createDataset({ name: 'air', schema });
+    const records = [
+      { at: us('2024-03-01T12:00:00.123456Z') + 0.0, reading: 1.5, count: -7, ok: true, station: 'Zürich-Ost', note: 'naïve café 北京 🚲' },
+      { at: us('2024-03-01T12:00:00Z'), reading: null, count: null, ok: null, station: null, note: null },
+      { at: us('1969-12-31T23:59:59Z'), reading: -1e300, count: 9007199254740991, ok: false, station: 'a', note: 'tab\there\nnewline \\ back' },
+    ];
+    records[0].at = us('2024-03-01T12:00:00Z') + 123456;
+    const res = await t.client.ingestion.ingest('air', [rowBatchFromRecords(schema, records)]);
+    expect(res.version).toMatchObject({ version: 1, rowCount: 3, batchRows: 3 });
+    expect(await t.client.ingestion.readRecords({ dataset: 'air' })).toEqual(records);
+  });
+
+  it('parses strings into the declared types, local times in the dataset time zone and offsets as given', async () => {
+    const strings = (name: string, values: (string | null)[]) => ({
+      name,
+      type: T.COLUMN_TYPE_TEXT,
+      strings: values.map((v) => v ?? ''),
+      nulls: Uint8Array.from([values.reduce((m, v, i) => (v === null ? m | (1 << i) : m), 0)]),
+    });
+    const res = await t.client.ingestion.ingest('air', [
+      {
+        rowCount: 3,
+        columns: [
+          strings('at', ['2024-07-01 12:00:00', '2024-07-01T12:00:00+05:30', '2024-01-15T08:00']),
+          strings('reading', ['2.25', '-3e2', null]),
+          strings('count', ['42', '', '-1']),
+          strings('ok', ['yes', 'FALSE', '1']),
+        ],
+      },
+    ]);
+    expect(res.rowsAccepted).toBe(3);
+    const rows = await t.client.ingestion.readRecords({ dataset: 'air', columns: ['at', 'reading', 'count', 'ok'] });
+    expect(rows.slice(3)).toEqual([
+      { at: us('2024-07-01T10:00:00Z'), reading: 2.25, count: 42, ok: true },
+      { at: us('2024-07-01T06:30:00Z'), reading: -300, count: null, ok: false },
+      { at: us('2024-01-15T07:00:00Z'), reading: null, count: -1, ok: true },
+    ]);
+  });
+
+  it('reads a version, a column subset and a time range', async () => {
+    const v1 = await t.client.ingestion.readRecords({ dataset: 'air', version: 1, columns: ['count'] });
+    expect(v1).toEqual([{ count: -7 }, { count: null }, { count: 9007199254740991 }]);
+    const ranged = await t.client.ingestion.readRecords({ dataset: 'air', columns: ['count'], startTime: new Date('2024-03-01T00:00:00Z'), endTime: new Date('2024-07-01T08:00:00Z') });
+    expect(ranged).toEqual([{ count: -7 }, { count: null }, { count: null }]);
+    await expect(t.client.ingestion.readRecords({ dataset: 'air', version: 9 })).rejects.toMatchObject({ code: status.NOT_FOUND });
+  });
+
+  it('refuses bad names, duplicate names and bad schemas with INVALID_ARGUMENT naming the field', async () => {
+    for (const name of ['Air', '1air', 'a'.repeat(64), 'air quality', '']) {
+      await expect(t.client.ingestion.createDataset({ name, schema })).rejects.toMatchObject({ code: status.INVALID_ARGUMENT, message: expect.stringContaining('name') });
+    }
+    await expect(t.client.ingestion.createDataset({ name: 'air', schema })).rejects.toMatchObject({ code: status.ALREADY_EXISTS });
+    await expect(t.client.ingestion.createDataset({ name: 'x', schema: { ...schema, timeColumn: 'reading' } })).rejects.toMatchObject({ code: status.INVALID_ARGUMENT, message: expect.stringContaining('schema.time_column') });
+    await expect(t.client.ingestion.createDataset({ name: 'x', schema: { ...schema, timeZone: 'Mars/Olympus' } })).rejects.toMatchObject({ code: status.INVALID_ARGUMENT, message: expect.stringContaining('schema.time_zone') });
+  });
+
+  it('lists datasets page by page and hides deleted ones', async () => {
+    for (const n of ['b1', 'b2', 'b3']) await t.client.ingestion.createDataset({ name: n, schema });
+    const p1 = await t.client.ingestion.listDatasets({ pageSize: 2, namePrefix: 'b' });
+    expect(p1.datasets.map((d) => d.name)).toEqual(['b1', 'b2']);
+    const p2 = await t.client.ingestion.listDatasets({ pageSize: 2, namePrefix: 'b', pageToken: p1.nextPageToken });
+    expect(p2.datasets.map((d) => d.name)).toEqual(['b3']);
+    expect(p2.nextPageToken).toBe('');
+    await t.client.ingestion.deleteDataset('b2');
+    await expect(t.client.ingestion.getDataset('b2')).rejects.toMatchObject({ code: status.NOT_FOUND });
+    const all = [];
+    for await (const d of t.client.ingestion.datasets('b')) all.push(d.name);
+    expect(all).toEqual(['b1', 'b3']);
+    const air = await t.client.ingestion.getDataset('air');
+    expect(air).toMatchObject({ latestVersion: 2, rowCount: 6 });
+  });
+});
