@@ -1,12 +1,14 @@
+import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { adminModule, AuthStore } from '@cityml/admin';
 import { artifactMigrations, createDb, migrate, PostgresArtifactStore, queueMigrations, startEmbeddedPostgres, type Db } from '@cityml/db';
 import { ingestionModule } from '@cityml/ingestion';
 import { inferenceModule } from '@cityml/inference';
 import { preprocessingModule } from '@cityml/preprocessing';
 import { FILE_DESCRIPTOR_SET_BASE64 } from '@cityml/proto';
 import { registryModule } from '@cityml/registry';
-import { startServer, type Config, type Logger, type RunningServer, type ServiceModule, type ServiceName } from '@cityml/runtime';
+import { createApiKeyAuthenticator, startServer, type ApiKeyAuthenticator, type Config, type Logger, type RunningServer, type ServiceModule, type ServiceName } from '@cityml/runtime';
 import { trainingModule } from '@cityml/training';
 
 /** Every service this build can host, by name. */
@@ -48,9 +50,9 @@ export async function openDatabase(config: Pick<Config, 'databaseUrl' | 'dataDir
   };
 }
 
-/** Applies the migrations of the artifact store and of the given services. */
+/** Applies the migrations of the artifact store, the job queue, the admin service (`auth`: tenants, keys) and the given services. */
 export async function migrateAll(db: Db, services: ServiceName[] = Object.keys(SERVICE_MODULES) as ServiceName[]): Promise<string[]> {
-  return migrate(db, [artifactMigrations, queueMigrations, ...services.flatMap((s) => SERVICE_MODULES[s].migrations)]);
+  return migrate(db, [artifactMigrations, queueMigrations, ...adminModule.migrations, ...services.flatMap((s) => SERVICE_MODULES[s].migrations)]);
 }
 
 /** A running process hosting some CityML services. */
@@ -59,12 +61,19 @@ export interface Platform {
   database: OpenedDatabase;
   /** Where clients reach this process, e.g. "127.0.0.1:50051". */
   address: string;
+  /** The platform service identity's key peers use (CITYML_SERVICE_KEY, or one made at start); undefined with auth off. */
+  serviceKey?: string;
+  /** The key check and its cache (undefined with auth off). */
+  authenticator?: ApiKeyAuthenticator;
   stop(reason?: string): Promise<void>;
 }
 
 /**
  * Opens the database, migrates (unless turned off), builds the configured services and
- * serves them on one port. Peers not hosted here are reached at their configured address.
+ * serves them on one port, with the admin service next to them. With auth on (the
+ * default) every call needs an API key; peers call with the service key
+ * (CITYML_SERVICE_KEY, or a random one made here when unset: enough when this process
+ * hosts every peer it calls). Peers not hosted here are reached at their configured address.
  */
 export async function startPlatform(config: Config, log: Logger, database?: OpenedDatabase): Promise<Platform> {
   const opened = database ?? (await openDatabase(config, log));
@@ -74,28 +83,37 @@ export async function startPlatform(config: Config, log: Logger, database?: Open
       if (applied.length) log.info({ applied }, 'migrations applied');
     }
     const artifacts = new PostgresArtifactStore(opened.db);
+    const serviceKey = config.auth ? (config.serviceKey ?? `cml_svc_${randomBytes(32).toString('base64url')}`) : undefined;
+    if (config.auth && !config.serviceKey && Object.values(config.addresses).some(Boolean)) {
+      log.warn('CITYML_SERVICE_KEY is not set: calls to peers in other processes will be refused');
+    }
+    const authenticator: ApiKeyAuthenticator | undefined = config.auth ? await createApiKeyAuthenticator({ directory: new AuthStore(opened.db), serviceKey }) : undefined;
     let selfPort = config.port;
     const selfHost = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
     const peer = (service: ServiceName) => ({
       address: config.addresses[service] ?? `${selfHost}:${selfPort}`,
-      apiKey: config.serviceKey,
+      apiKey: serviceKey,
       tls: config.tls ? { caFile: config.tls.caFile, certFile: config.tls.certFile, keyFile: config.tls.keyFile } : undefined,
     });
     const registrations = await Promise.all(
       config.services.map((s) => SERVICE_MODULES[s].create({ config, db: opened.db, log: log.child({ service: s }), artifacts, peer })),
     );
+    registrations.push(adminModule.create({ db: opened.db, onKeyChanged: (hex) => authenticator?.invalidate(hex) }));
     const server = await startServer({
       config,
       log,
       services: registrations,
+      authenticate: authenticator?.authenticate,
       descriptorSetBase64: FILE_DESCRIPTOR_SET_BASE64,
-      onClosed: database ? undefined : () => opened.close(),
+      // Closing our own pool also ends the key-change listener; a borrowed pool keeps running, so unlisten.
+      onClosed: async () => (database ? await authenticator?.close().catch(() => undefined) : await opened.close()),
     }).catch(async (err) => {
       for (const r of registrations) await r.close?.().catch(() => undefined);
+      await authenticator?.close().catch(() => undefined);
       throw err;
     });
     selfPort = server.port;
-    return { server, database: opened, address: `${selfHost}:${server.port}`, stop: (reason) => server.shutdown(reason) };
+    return { server, database: opened, address: `${selfHost}:${server.port}`, serviceKey, authenticator, stop: (reason) => server.shutdown(reason) };
   } catch (err) {
     if (!database) await opened.close().catch(() => undefined);
     throw err;

@@ -9,5 +9,6 @@ export * as preprocessing from './gen/cityml/preprocessing/v1/preprocessing.pb';
 export * as training from './gen/cityml/training/v1/training.pb';
 export * as registry from './gen/cityml/registry/v1/registry.pb';
 export * as inference from './gen/cityml/inference/v1/inference.pb';
+export * as admin from './gen/cityml/admin/v1/admin.pb';
 export * as oip from './gen/inference/grpc_predict_v2.pb';
 export { FILE_DESCRIPTOR_SET_BASE64 } from './gen/descriptor';

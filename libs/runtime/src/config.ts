@@ -38,13 +38,17 @@ const schema = z.object({
   CITYML_KEEPALIVE_MS: positiveInt.default(30_000),
   CITYML_REFLECTION: onOff.default(true),
   CITYML_MIGRATE: onOff.default(true),
-  // Turned on by default once API keys exist (security issue); `off` is local-only.
-  CITYML_AUTH: onOff.default(false),
+  // API keys on every call; `off` only for local experiments (`cityml up --insecure`).
+  CITYML_AUTH: onOff.default(true),
   CITYML_TLS_CERT_FILE: optionalPath,
   CITYML_TLS_KEY_FILE: optionalPath,
   CITYML_TLS_CA_FILE: optionalPath,
   CITYML_TLS_CLIENT_AUTH: z.enum(['none', 'require']).default('none'),
-  CITYML_SERVICE_KEY: z.string().min(1).optional(),
+  CITYML_SERVICE_KEY: z.string().min(32, 'must be at least 32 characters').optional(),
+  CITYML_MAX_ROWS_PER_REQUEST: z.coerce.number().int().min(0).default(500_000),
+  CITYML_MAX_CONCURRENT_STREAMS: positiveInt.default(100),
+  CITYML_RATE_LIMIT_RPS: z.coerce.number().min(0).default(500),
+  CITYML_RATE_LIMIT_BURST: positiveInt.default(1000),
   CITYML_INGESTION_ADDRESS: address,
   CITYML_PREPROCESSING_ADDRESS: address,
   CITYML_TRAINING_ADDRESS: address,
@@ -82,6 +86,12 @@ export interface Config {
   auth: boolean;
   tls?: { certFile: string; keyFile: string; caFile?: string; clientAuth: boolean };
   serviceKey?: string;
+  /** Most rows a request may carry in its RowBatches (0: no limit). */
+  maxRowsPerRequest: number;
+  /** HTTP/2 concurrent streams per connection. */
+  maxConcurrentStreams: number;
+  /** Per-key token bucket: calls per second (0: off) and burst. */
+  rateLimit: { ratePerSecond: number; burst: number };
   /** gRPC targets of the other services; undefined means "this process". */
   addresses: Partial<Record<ServiceName, string>>;
   trainingConcurrency: number;
@@ -145,6 +155,9 @@ export function loadConfig(env: Record<string, string | undefined>, overrides: P
         }
       : undefined,
     serviceKey: c.CITYML_SERVICE_KEY,
+    maxRowsPerRequest: c.CITYML_MAX_ROWS_PER_REQUEST,
+    maxConcurrentStreams: c.CITYML_MAX_CONCURRENT_STREAMS,
+    rateLimit: { ratePerSecond: c.CITYML_RATE_LIMIT_RPS, burst: c.CITYML_RATE_LIMIT_BURST },
     addresses: {
       ingestion: c.CITYML_INGESTION_ADDRESS,
       preprocessing: c.CITYML_PREPROCESSING_ADDRESS,

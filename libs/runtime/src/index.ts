@@ -6,3 +6,4 @@ export * from './logger';
 export * from './metrics';
 export * from './server';
 export * from './service-module';
+export * from './auth';

@@ -6,6 +6,9 @@ import { ReflectionService } from '@grpc/reflection';
 import { HealthImplementation } from 'grpc-health-check';
 import type { Logger } from 'pino';
 import type { Config } from './config';
+import { authorize } from './auth/roles';
+import { withRowLimit } from './auth/limits';
+import { RateLimiter } from './auth/rate-limit';
 import { localAuthenticator, type Authenticator } from './context';
 import { wrapService, type ServiceRegistration } from './handlers';
 import { Metrics } from './metrics';
@@ -23,9 +26,15 @@ export interface RunningServer {
 }
 
 export interface ServerOptions {
-  config: Pick<Config, 'host' | 'port' | 'healthPort' | 'metricsPort' | 'maxMessageBytes' | 'maxConnectionAgeMs' | 'keepaliveMs' | 'reflection' | 'shutdownTimeoutMs' | 'tls'>;
+  config: Pick<Config, 'host' | 'port' | 'healthPort' | 'metricsPort' | 'maxMessageBytes' | 'maxConnectionAgeMs' | 'keepaliveMs' | 'reflection' | 'shutdownTimeoutMs' | 'tls'> &
+    Partial<Pick<Config, 'maxRowsPerRequest' | 'maxConcurrentStreams' | 'rateLimit'>>;
   log: Logger;
   services: ServiceRegistration[];
+  /**
+   * Resolves each call's principal (default: everything runs as the local admin). Every
+   * call is then checked against the role table (PERMISSION_DENIED) and, when an
+   * authenticator is given, the per-key rate limit (RESOURCE_EXHAUSTED), before its handler runs.
+   */
   authenticate?: Authenticator;
   /** Proto descriptor set (base64) for reflection. */
   descriptorSetBase64?: string;
@@ -74,13 +83,22 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     'grpc.keepalive_timeout_ms': 20_000,
     'grpc.keepalive_permit_without_calls': 1,
     'grpc.http2.min_ping_interval_without_data_ms': 5_000,
+    ...(config.maxConcurrentStreams ? { 'grpc.max_concurrent_streams': config.maxConcurrentStreams } : {}),
   };
   const server = new Server(grpcOptions);
   const statusMap = Object.fromEntries([['', 'SERVING'], ...options.services.map((s) => [s.fullName, 'SERVING'])]);
   const health = new HealthImplementation(statusMap);
   health.addToServer(server);
+  const limiter = new RateLimiter(options.authenticate && config.rateLimit ? config.rateLimit : { ratePerSecond: 0, burst: 1 });
+  const authenticate = options.authenticate ?? localAuthenticator;
+  const guarded: Authenticator = async (metadata, method) => {
+    const principal = await authenticate(metadata, method);
+    authorize(principal, method);
+    limiter.take(principal);
+    return principal;
+  };
   for (const s of options.services) {
-    server.addService(s.definition, wrapService(s, { authenticate: options.authenticate ?? localAuthenticator, log, metrics, draining: draining.signal }));
+    server.addService(s.definition, wrapService(withRowLimit(s, config.maxRowsPerRequest ?? 0), { authenticate: guarded, log, metrics, draining: draining.signal }));
   }
   if (config.reflection && options.descriptorSetBase64) {
     const pkg = loadFileDescriptorSetFromBuffer(Buffer.from(options.descriptorSetBase64, 'base64'));

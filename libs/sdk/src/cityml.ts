@@ -1,3 +1,4 @@
+import { AdminClient } from './admin';
 import { createClient, type ConnectionOptions } from './core';
 import { grpc as health } from './health';
 import { IngestionClient } from './ingestion';
@@ -47,6 +48,11 @@ export class CityML {
   /** The inference service: predictions. */
   get inference(): InferenceClient {
     return this.client('inference', (o) => new InferenceClient(o));
+  }
+
+  /** The admin service: tenants and API keys. */
+  get admin(): AdminClient {
+    return this.client('admin', (o) => new AdminClient(o));
   }
 
   /** grpc.health.v1 status of a service ('' = the whole server). */

@@ -9,3 +9,4 @@ export * from './preprocessing';
 export * from './training';
 export * from './registry';
 export * from './inference';
+export * from './admin';

@@ -1,0 +1,91 @@
+import { status } from '@grpc/grpc-js';
+import { startTestPlatform, type TestPlatform } from '@cityml/platform/testing';
+import { CityMLClientError } from '@cityml/sdk';
+
+const code = async (p: Promise<unknown>): Promise<string> => {
+  try {
+    await p;
+    return 'OK';
+  } catch (err) {
+    if (err instanceof CityMLClientError) return err.codeName;
+    throw err;
+  }
+};
+
+describe('the API key check', () => {
+  let t: TestPlatform;
+  beforeAll(async () => {
+    t = await startTestPlatform({ services: ['registry'] });
+  });
+  afterAll(async () => {
+    await t?.stop();
+  });
+
+  it('lets a call with a valid key through', async () => {
+    const keys = await t.client.admin.listApiKeys();
+    expect(keys.map((k) => k.id)).toHaveLength(1);
+    expect(keys[0]).toMatchObject({ tenant: 'default', role: 'admin', platformAdmin: true });
+  });
+
+  it('refuses a call without a key with UNAUTHENTICATED', async () => {
+    const err = await t.clientWith({ apiKey: undefined }).admin.listApiKeys().catch((e) => e);
+    expect(err).toBeInstanceOf(CityMLClientError);
+    expect(err.code).toBe(status.UNAUTHENTICATED);
+    expect(err.message).toMatch(/missing credentials/);
+  });
+
+  it('refuses a malformed authorization header with UNAUTHENTICATED', async () => {
+    const err = await t.clientWith({ apiKey: 'has spaces in it' }).admin.listApiKeys().catch((e) => e);
+    expect(err.code).toBe(status.UNAUTHENTICATED);
+    expect(err.message).toMatch(/malformed/);
+  });
+
+  it('refuses an unknown key with UNAUTHENTICATED', async () => {
+    const err = await t.clientWith({ apiKey: 'cml_' + 'A'.repeat(43) }).admin.listApiKeys().catch((e) => e);
+    expect(err.code).toBe(status.UNAUTHENTICATED);
+    expect(err.message).toMatch(/unknown API key/);
+  });
+
+  it('refuses an expired key with UNAUTHENTICATED', async () => {
+    const k = await t.createKey({ tenant: 'default', role: 'reader', expiresAt: new Date(Date.now() - 1000) });
+    const err = await k.client.admin.listApiKeys().catch((e) => e);
+    expect(err.code).toBe(status.UNAUTHENTICATED);
+    expect(err.message).toMatch(/expired/);
+  });
+
+  it('refuses a revoked key on the very next call', async () => {
+    const k = await t.createKey({ tenant: 'default', role: 'admin' });
+    await expect(k.client.admin.listApiKeys()).resolves.toBeDefined(); // now cached
+    await t.client.admin.revokeApiKey(k.id);
+    const err = await k.client.admin.listApiKeys().catch((e) => e);
+    expect(err.code).toBe(status.UNAUTHENTICATED);
+    expect(err.message).toMatch(/revoked/);
+  });
+
+  it('answers repeated calls from memory: one database lookup per key', async () => {
+    const k = await t.createKey({ tenant: 'default', role: 'admin' });
+    const before = t.platform.authenticator!.lookups;
+    for (let i = 0; i < 20; i++) await k.client.admin.listApiKeys();
+    expect(t.platform.authenticator!.lookups - before).toBe(1);
+  });
+
+  it('shows the secret once: listings carry only a prefix', async () => {
+    const created = await t.client.admin.createApiKey({ role: 'reader', description: 'once' });
+    expect(created.secret).toMatch(/^cml_[A-Za-z0-9_-]{43}$/);
+    const listed = (await t.client.admin.listApiKeys()).find((k) => k.id === created.key.id)!;
+    expect(JSON.stringify(listed)).not.toContain(created.secret);
+    expect(created.secret.startsWith(listed.prefix)).toBe(true);
+  });
+
+  it('keeps health open without a key', async () => {
+    await expect(t.clientWith({ apiKey: undefined }).health()).resolves.toBe('SERVING');
+  });
+
+  it('refuses a tenant key that names another tenant in x-cityml-tenant with PERMISSION_DENIED', async () => {
+    const b = await t.newTenant();
+    const steered = t.clientWith({ apiKey: b.apiKey, actForTenant: 'default' });
+    expect(await code(steered.admin.listApiKeys())).toBe('PERMISSION_DENIED');
+    const own = t.clientWith({ apiKey: b.apiKey, actForTenant: b.tenant });
+    expect((await own.admin.listApiKeys()).every((k) => k.tenant === b.tenant)).toBe(true);
+  });
+});
