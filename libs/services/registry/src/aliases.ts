@@ -7,7 +7,7 @@ import * as store from './store/aliases';
 import { appendEvents } from './store/events';
 import { getModel, lockModel, touchModel } from './store/models';
 import type { Sql } from './store/sql';
-import { getVersion } from './store/versions';
+import { getVersion, versionOfAlias } from './store/versions';
 import * as check from './validate';
 
 /** The result of moving an alias. */
@@ -77,12 +77,12 @@ export async function deleteAlias(deps: CatalogDeps, c: Caller, model: string, a
 export async function versionByAlias(deps: CatalogDeps, c: Caller, model: string, alias: string): Promise<registry.ModelVersion> {
   check.modelName(model);
   check.aliasName(alias);
-  const version = await store.aliasVersion(deps.db, c.tenant, model, alias);
-  if (!version) {
+  const row = await versionOfAlias(deps.db, c.tenant, model, alias);
+  if (!row) {
     await getModel(deps.db, c.tenant, model);
     throw new NotFoundError(`alias ${alias} of model ${model} not found`);
   }
-  return versionToProto(await getVersion(deps.db, c.tenant, model, version));
+  return versionToProto(row);
 }
 
 /**

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import * as ml from '@cityml/ml';
+import { initBackend } from '@cityml/ml';
 import { BundleError, bundleFromModelJson, encodeBundle, loadBundleModel, BUNDLE_FORMAT, type BundleSignature, type ModelBundle } from '@cityml/ml/bundle';
 import { registry } from '@cityml/proto';
 import { InvalidArgumentError } from '@cityml/runtime';
@@ -7,14 +7,6 @@ import { readArtifact } from './artifacts';
 import { createVersion, type Caller, type CatalogDeps } from './catalog';
 import { bundleSignature, outputUnits } from './signature';
 import * as check from './validate';
-
-/** Initializes the TF.js backend once: libs/ml's initBackend when it exports one, else 'cpu'. */
-async function ensureBackend(): Promise<void> {
-  const init = (ml as unknown as { initBackend?: () => Promise<unknown> }).initBackend;
-  if (init) await init();
-  else if (!tf.engine().backendName) await tf.setBackend('cpu');
-  await tf.ready();
-}
 
 type ModelJson = Parameters<typeof bundleFromModelJson>[0];
 
@@ -88,7 +80,7 @@ export async function importVersion(deps: CatalogDeps, c: Caller, req: registry.
     throw err;
   }
   bundle.metadata = { source: 'imported', importedAt: new Date().toISOString() };
-  await ensureBackend();
+  await initBackend();
   let model: tf.LayersModel;
   try {
     model = await loadBundleModel(bundle);

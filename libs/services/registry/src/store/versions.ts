@@ -105,3 +105,11 @@ export async function listVersions(sql: Sql, tenant: string, model: string, f: V
   const where = conds.reduce((acc, c) => sql`${acc} and ${c}`);
   return sql<VersionRow[]>`select ${versionColumns(sql)} from registry.versions v where ${where} order by v.version desc limit ${f.limit}`;
 }
+
+/** The version an alias points at, read in one statement (one snapshot), or undefined. */
+export async function versionOfAlias(sql: Sql, tenant: string, model: string, alias: string): Promise<VersionRow | undefined> {
+  const [row] = await sql<VersionRow[]>`select ${versionColumns(sql)} from registry.aliases al
+    join registry.versions v on v.tenant = al.tenant and v.model = al.model and v.version = al.version
+    where al.tenant = ${tenant} and al.model = ${model} and al.alias = ${alias}`;
+  return row;
+}
