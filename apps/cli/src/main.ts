@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // The `cityml` command.
 import { Command, CommanderError } from 'commander';
+import { registerAdmin } from './commands/admin';
 import { registerIngestion } from './commands/ingestion';
 import { registerInference } from './commands/inference';
 import { registerPreprocessing } from './commands/preprocessing';
@@ -23,6 +24,7 @@ registerPreprocessing(program);
 registerTraining(program);
 registerRegistry(program);
 registerInference(program);
+registerAdmin(program);
 
 // Every command exits 2 on a usage error, including subcommands.
 const exitOverride = (cmd: Command) => {
