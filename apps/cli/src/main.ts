@@ -9,6 +9,8 @@ import { registerRegistry } from './commands/registry';
 import { registerServe } from './commands/serve';
 import { registerTraining } from './commands/training';
 import { registerUp } from './commands/up';
+import { registerSamples } from './commands/samples';
+import { registerDemo } from './commands/demo';
 import { EXIT, fail } from './output';
 
 const program = new Command('cityml')
@@ -25,6 +27,8 @@ registerTraining(program);
 registerRegistry(program);
 registerInference(program);
 registerAdmin(program);
+registerSamples(program);
+registerDemo(program);
 
 // Every command exits 2 on a usage error, including subcommands.
 const exitOverride = (cmd: Command) => {

@@ -6,6 +6,7 @@ import { InferenceClient } from './inference';
 import { PreprocessingClient } from './preprocessing';
 import { RegistryClient } from './registry';
 import { TrainingClient } from './training';
+import { installHelpers } from './helpers/methods';
 
 /**
  * One client for every CityML service. Service clients are created on first use and
@@ -66,3 +67,6 @@ export class CityML {
     this.clients.clear();
   }
 }
+
+// The helper methods (ingestCsv, ingestRows, waitForFeatureSet, trainAndWait, predict): see ./helpers.
+installHelpers(CityML);

@@ -10,3 +10,4 @@ export * from './training';
 export * from './registry';
 export * from './inference';
 export * from './admin';
+export * from './helpers';

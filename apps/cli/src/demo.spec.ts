@@ -1,0 +1,44 @@
+import { CLI, run, startLiveUp, type LiveUp } from './testing/live-up';
+
+describe('cityml demo', () => {
+  let up: LiveUp;
+  beforeAll(async () => {
+    up = await startLiveUp();
+  }, 60_000);
+  afterAll(() => up?.stop());
+
+  it('runs ingest, features, training, register, promote and predict, and forecasts within 35% of the ground truth', async () => {
+    const t0 = Date.now();
+    const r = await run([CLI, 'demo', '--sensors', '8', '--days', '30', '--epochs', '12', '--json', '--data-dir', up.dataDir], { timeoutMs: 60_000 });
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(Date.now() - t0).toBeLessThan(60_000);
+    const summary = JSON.parse(r.stdout);
+    expect(summary.rows).toBe(8 * (30 * 24 - 12));
+    expect(summary.version).toBeGreaterThanOrEqual(1);
+    expect(summary.prediction).toHaveLength(3);
+    for (const p of summary.prediction) {
+      expect(Number.isFinite(p.predicted)).toBe(true);
+      expect(p.expected).toBeGreaterThan(0);
+    }
+    expect(summary.meanAbsoluteError).toBeLessThan(0.35);
+    // The dense model beats the persistence baseline on the test split.
+    const persistence = summary.evaluation.baselines.find((b: { name: string }) => b.name === 'persistence');
+    expect(summary.evaluation.metrics.mae).toBeLessThan(persistence.metrics.mae);
+  }, 90_000);
+
+  it('prints each step for people and predicts with the version it promoted', async () => {
+    const r = await run([CLI, 'demo', '--sensors', '3', '--days', '12', '--epochs', '3', '--name', 'demo-people', '--data-dir', up.dataDir], { timeoutMs: 60_000 });
+    expect({ code: r.code, stderr: r.stderr }).toEqual({ code: 0, stderr: '' });
+    for (let i = 1; i <= 7; i++) expect(r.stdout).toContain(`[${i}/7]`);
+    const promoted = r.stdout.match(/promote demo-people@(\d+) to production/);
+    expect(promoted).not.toBeNull();
+    expect(r.stdout).toMatch(new RegExp(`version ${promoted![1]}: S01 → \\d+, \\d+, \\d+`));
+  }, 90_000);
+
+  it('answers a bad flag with exit code 2', async () => {
+    const r = await run([CLI, 'demo', '--model', 'transformer', '--data-dir', up.dataDir]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/--model must be dense, lstm or gru/);
+  });
+});
