@@ -8,3 +8,4 @@ export * from './roles';
 export * from './authenticator';
 export * from './rate-limit';
 export * from './limits';
+export * from './role-table';
