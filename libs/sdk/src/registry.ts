@@ -51,6 +51,41 @@ export interface FollowOptions extends WatchOptions {
   onReconnect?: (info: { attempt: number; afterSequence: number; error?: Error }) => void;
 }
 
+/** A signature object that is not one (see {@link parseModelSignature}). */
+export class ModelSignatureError extends Error {}
+
+const OUTPUT_KINDS: Record<string, registry.OutputKind> = {
+  regression: registry.OutputKind.OUTPUT_KIND_REGRESSION,
+  classification: registry.OutputKind.OUTPUT_KIND_CLASSIFICATION,
+  forecast: registry.OutputKind.OUTPUT_KIND_FORECAST,
+};
+
+/**
+ * Reads a declared signature of an imported model from a plain object (a parsed JSON or
+ * YAML file): `{ inputs: [{ name, shape: [-1, 3], dtype? }], output: "regression" |
+ * "classification" | "forecast", classLabels?: [...], horizon?: n }` (`outputKind`,
+ * `output_kind` and `class_labels` work too). Throws {@link ModelSignatureError}.
+ */
+export function parseModelSignature(value: unknown): registry.Signature {
+  const o = value as Record<string, unknown> | null;
+  if (!o || typeof o !== 'object') throw new ModelSignatureError('a signature must be an object');
+  if (!Array.isArray(o.inputs) || !o.inputs.length) throw new ModelSignatureError('inputs: a list of { name, shape } is required');
+  const inputs = o.inputs.map((raw, i) => {
+    const input = raw as Record<string, unknown>;
+    if (!input || typeof input.name !== 'string' || !input.name) throw new ModelSignatureError(`inputs[${i}].name is required`);
+    if (!Array.isArray(input.shape) || !input.shape.every((d) => Number.isInteger(d))) throw new ModelSignatureError(`inputs[${i}].shape must be a list of integers (-1 = variable)`);
+    return { name: input.name, dtype: typeof input.dtype === 'string' ? input.dtype : 'float32', shape: input.shape as number[] };
+  });
+  const kindText = String(o.output ?? o.outputKind ?? o.output_kind ?? '').toLowerCase().replace(/^output_kind_/, '');
+  const outputKind = OUTPUT_KINDS[kindText];
+  if (outputKind === undefined) throw new ModelSignatureError('output must be "regression", "classification" or "forecast"');
+  const labels = (o.classLabels ?? o.class_labels ?? []) as unknown[];
+  if (!Array.isArray(labels) || !labels.every((l) => typeof l === 'string' || typeof l === 'number')) throw new ModelSignatureError('classLabels must be a list of labels');
+  const horizon = Number(o.horizon ?? 0);
+  if (!Number.isInteger(horizon) || horizon < 0) throw new ModelSignatureError('horizon must be a whole number');
+  return registry.Signature.fromPartial({ inputs, outputKind, classLabels: labels.map(String), horizon });
+}
+
 /** The size of the chunks the SDK uploads (1 MiB). */
 export const UPLOAD_CHUNK_BYTES = 1024 * 1024;
 
