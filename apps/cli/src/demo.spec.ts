@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { CLI, run, startLiveUp, type LiveUp } from './testing/live-up';
 
 describe('cityml demo', () => {
@@ -35,6 +37,30 @@ describe('cityml demo', () => {
     expect(promoted).not.toBeNull();
     expect(r.stdout).toMatch(new RegExp(`version ${promoted![1]}: S01 → \\d+, \\d+, \\d+`));
   }, 90_000);
+
+  it('writes an HTML evaluation report of the promoted model with metrics, baselines and charts', async () => {
+    const out = join(up.dataDir, 'report.html');
+    const r = await run([CLI, 'models', 'report', 'traffic-forecast@production', '--out', out, '--json', '--data-dir', up.dataDir]);
+    expect({ code: r.code, stderr: r.stderr }).toEqual({ code: 0, stderr: '' });
+    const summary = JSON.parse(r.stdout);
+    expect(summary).toMatchObject({ file: out, model: 'traffic-forecast' });
+    expect(summary.sections).toEqual(['Metrics against baselines', 'Predicted vs actual', 'Error by horizon step', 'Forecast', 'Training curves']);
+    const html = readFileSync(out, 'utf8');
+    expect(html).toMatch(/^<!doctype html>/);
+    expect(html).toContain('baseline: persistence');
+    expect(html).toContain('baseline: seasonal_naive');
+    expect(html.match(/<svg /g)).toHaveLength(5);
+    expect(html).not.toMatch(/NaN|forecast unavailable/);
+    // The forecast chart draws the dashed forecast line with one dot per step.
+    const forecast = html.slice(html.indexOf('<h2>Forecast</h2>'));
+    expect(forecast).toContain('stroke-dasharray');
+  });
+
+  it('answers a report of an unknown model with NOT_FOUND and exit code 1', async () => {
+    const r = await run([CLI, 'models', 'report', 'nope', '--out', join(up.dataDir, 'x.html'), '--data-dir', up.dataDir]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/NOT_FOUND/);
+  });
 
   it('answers a bad flag with exit code 2', async () => {
     const r = await run([CLI, 'demo', '--model', 'transformer', '--data-dir', up.dataDir]);

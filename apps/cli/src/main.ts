@@ -11,6 +11,7 @@ import { registerTraining } from './commands/training';
 import { registerUp } from './commands/up';
 import { registerSamples } from './commands/samples';
 import { registerDemo } from './commands/demo';
+import { registerReport } from './commands/report';
 import { EXIT, fail } from './output';
 
 const program = new Command('cityml')
@@ -29,6 +30,7 @@ registerInference(program);
 registerAdmin(program);
 registerSamples(program);
 registerDemo(program);
+registerReport(program);
 
 // Every command exits 2 on a usage error, including subcommands.
 const exitOverride = (cmd: Command) => {
