@@ -5,7 +5,7 @@ import { changeToProto, EVENT, versionToProto } from './convert';
 import { decodePageToken, encodePageToken, pageSize } from './page-token';
 import * as store from './store/aliases';
 import { appendEvents } from './store/events';
-import { getModel, lockModel, touchModel } from './store/models';
+import { getModel, lockModel } from './store/models';
 import type { Sql } from './store/sql';
 import { getVersion, versionOfAlias } from './store/versions';
 import * as check from './validate';
@@ -34,7 +34,6 @@ async function move(tx: Sql, c: Caller, model: string, alias: string, version: n
   if (current === version) return { alias, version, previousVersion: current };
   await store.upsertAlias(tx, c.tenant, model, alias, version);
   await store.recordChange(tx, c.tenant, { model, alias, from: current, to: version, actor: c.actor });
-  await touchModel(tx, c.tenant, model);
   await appendEvents(tx, c.tenant, [{ type: EVENT.aliasSet, model, payload: { alias, version, previousVersion: current, actor: c.actor } }]);
   return { alias, version, previousVersion: current };
 }
@@ -68,8 +67,7 @@ export async function deleteAlias(deps: CatalogDeps, c: Caller, model: string, a
     if (!current) throw new NotFoundError(`alias ${alias} of model ${model} not found`);
     await store.deleteAlias(tx, c.tenant, model, alias);
     await store.recordChange(tx, c.tenant, { model, alias, from: current, to: 0, actor: c.actor });
-    await touchModel(tx, c.tenant, model);
-    await appendEvents(tx, c.tenant, [{ type: EVENT.aliasDeleted, model, payload: { alias, previousVersion: current, actor: c.actor } }]);
+      await appendEvents(tx, c.tenant, [{ type: EVENT.aliasDeleted, model, payload: { alias, previousVersion: current, actor: c.actor } }]);
   });
 }
 

@@ -17,15 +17,18 @@ export interface NewEvent {
  */
 export async function appendEvents(sql: Sql, tenant: string, events: NewEvent[]): Promise<number[]> {
   if (!events.length) return [];
-  const [row] = await sql<{ last_sequence: number }[]>`insert into registry.event_counters (tenant, last_sequence) values (${tenant}, ${events.length})
-    on conflict (tenant) do update set last_sequence = registry.event_counters.last_sequence + ${events.length} returning last_sequence`;
-  const first = row.last_sequence - events.length + 1;
-  const sequences = events.map((_, i) => first + i);
-  for (const [i, e] of events.entries()) {
-    await sql`insert into registry.events (tenant, sequence, type, model, payload) values (${tenant}, ${sequences[i]}, ${e.type}, ${e.model}, ${json(e.payload)}::jsonb)`;
-  }
-  await sql`select pg_notify(${EVENTS_CHANNEL}, ${tenant})`;
-  return sequences;
+  const n = events.length;
+  const [row] = await sql<{ last_sequence: number }[]>`with counter as (
+      insert into registry.event_counters (tenant, last_sequence) values (${tenant}, ${n})
+      on conflict (tenant) do update set last_sequence = registry.event_counters.last_sequence + ${n}
+      returning last_sequence
+    ), appended as (
+      insert into registry.events (tenant, sequence, type, model, payload)
+      select ${tenant}, counter.last_sequence - ${n} + x.ord, x.e ->> 'type', x.e ->> 'model', x.e -> 'payload'
+      from counter, jsonb_array_elements(${json(events)}::jsonb) with ordinality as x(e, ord)
+    )
+    select counter.last_sequence, pg_notify(${EVENTS_CHANNEL}, ${tenant}) from counter`;
+  return events.map((_, i) => row.last_sequence - n + 1 + i);
 }
 
 /** Events of a tenant after `after`, in order (optionally one model's). */

@@ -34,11 +34,12 @@ export async function getModel(sql: Sql, tenant: string, name: string): Promise<
 }
 
 /**
- * Locks a model's row until the transaction ends: every alias change and archive of the
- * model is serialized behind it. NOT_FOUND when it does not exist.
+ * Locks a model's row until the transaction ends (and marks it updated): every alias
+ * change and archive of the model is serialized behind it. NOT_FOUND when it does not exist.
  */
 export async function lockModel(sql: Sql, tenant: string, name: string): Promise<void> {
-  const rows = await sql`select name from registry.models where tenant = ${tenant} and name = ${name} for update`;
+  const rows = await sql`update registry.models set update_time = date_trunc('milliseconds', now())
+    where tenant = ${tenant} and name = ${name} returning name`;
   if (!rows.length) throw new NotFoundError(`model ${JSON.stringify(name)} not found`);
 }
 
@@ -52,11 +53,6 @@ export async function nextVersion(sql: Sql, tenant: string, name: string): Promi
     where tenant = ${tenant} and name = ${name} returning latest_version`;
   if (!row) throw new NotFoundError(`model ${JSON.stringify(name)} not found`);
   return row.latest_version;
-}
-
-/** Marks a model updated (alias changes). */
-export async function touchModel(sql: Sql, tenant: string, name: string): Promise<void> {
-  await sql`update registry.models set update_time = date_trunc('milliseconds', now()) where tenant = ${tenant} and name = ${name}`;
 }
 
 /** Filters of {@link listModels}. */
