@@ -181,6 +181,8 @@ export interface ModelSpec {
   activation: string;
   dropout: number;
   l2: number;
+  /** LSTM / GRU units (default 32). */
+  recurrentUnits: number;
 }
 
 export interface Hyperparameters {
@@ -223,6 +225,20 @@ export interface Job {
     | undefined;
   /** Promotion needs the candidate to beat production by this relative margin. */
   promotionMargin: number;
+  /** The last checkpoint (weights after `checkpoint_epoch` epochs) in the artifact store. */
+  checkpointArtifactId: string;
+  checkpointEpoch: number;
+  /** The epoch the current attempt resumed after (0 = started from scratch). */
+  resumedFromEpoch: number;
+  /** Early stopping ended the run; the weights of `best_epoch` were restored. */
+  stoppedEarly: boolean;
+  bestEpoch: number;
+  /** Total epochs the job runs (hyperparameters.epochs with defaults applied). */
+  totalEpochs: number;
+  /** The feature set's task ("regression", "classification", "forecast", "text_classification"). */
+  task: string;
+  /** The registered model's version that was production when the job was evaluated (0 = none). */
+  productionVersion: number;
 }
 
 export interface SubmitJobRequest {
@@ -283,7 +299,7 @@ export interface WatchJobResponse {
 }
 
 function createBaseModelSpec(): ModelSpec {
-  return { kind: 0, hiddenUnits: [], activation: "", dropout: 0, l2: 0 };
+  return { kind: 0, hiddenUnits: [], activation: "", dropout: 0, l2: 0, recurrentUnits: 0 };
 }
 
 export const ModelSpec: MessageFns<ModelSpec> = {
@@ -306,6 +322,9 @@ export const ModelSpec: MessageFns<ModelSpec> = {
     }
     if (message.l2 !== 0) {
       writer.uint32(41).double(message.l2);
+    }
+    if (message.recurrentUnits !== 0) {
+      writer.uint32(48).uint32(message.recurrentUnits);
     }
     return writer;
   },
@@ -373,6 +392,14 @@ export const ModelSpec: MessageFns<ModelSpec> = {
             message.l2 = reader.double();
             continue;
           }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.recurrentUnits = reader.uint32();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -396,6 +423,11 @@ export const ModelSpec: MessageFns<ModelSpec> = {
       activation: isSet(object.activation) ? globalThis.String(object.activation) : "",
       dropout: isSet(object.dropout) ? globalThis.Number(object.dropout) : 0,
       l2: isSet(object.l2) ? globalThis.Number(object.l2) : 0,
+      recurrentUnits: isSet(object.recurrentUnits)
+        ? globalThis.Number(object.recurrentUnits)
+        : isSet(object.recurrent_units)
+        ? globalThis.Number(object.recurrent_units)
+        : 0,
     };
   },
 
@@ -416,6 +448,9 @@ export const ModelSpec: MessageFns<ModelSpec> = {
     if (message.l2 !== 0) {
       obj.l2 = floatToJson(message.l2);
     }
+    if (message.recurrentUnits !== 0) {
+      obj.recurrentUnits = Math.round(message.recurrentUnits);
+    }
     return obj;
   },
 
@@ -429,6 +464,7 @@ export const ModelSpec: MessageFns<ModelSpec> = {
     message.activation = object.activation ?? "";
     message.dropout = object.dropout ?? 0;
     message.l2 = object.l2 ?? 0;
+    message.recurrentUnits = object.recurrentUnits ?? 0;
     return message;
   },
 };
@@ -618,6 +654,14 @@ function createBaseJob(): Job {
     startTime: undefined,
     endTime: undefined,
     promotionMargin: 0,
+    checkpointArtifactId: "",
+    checkpointEpoch: 0,
+    resumedFromEpoch: 0,
+    stoppedEarly: false,
+    bestEpoch: 0,
+    totalEpochs: 0,
+    task: "",
+    productionVersion: 0,
   };
 }
 
@@ -688,6 +732,30 @@ export const Job: MessageFns<Job> = {
     }
     if (message.promotionMargin !== 0) {
       writer.uint32(177).double(message.promotionMargin);
+    }
+    if (message.checkpointArtifactId !== "") {
+      writer.uint32(186).string(message.checkpointArtifactId);
+    }
+    if (message.checkpointEpoch !== 0) {
+      writer.uint32(192).uint32(message.checkpointEpoch);
+    }
+    if (message.resumedFromEpoch !== 0) {
+      writer.uint32(200).uint32(message.resumedFromEpoch);
+    }
+    if (message.stoppedEarly !== false) {
+      writer.uint32(208).bool(message.stoppedEarly);
+    }
+    if (message.bestEpoch !== 0) {
+      writer.uint32(216).uint32(message.bestEpoch);
+    }
+    if (message.totalEpochs !== 0) {
+      writer.uint32(224).uint32(message.totalEpochs);
+    }
+    if (message.task !== "") {
+      writer.uint32(234).string(message.task);
+    }
+    if (message.productionVersion !== 0) {
+      writer.uint32(240).int64(message.productionVersion);
     }
     return writer;
   },
@@ -881,6 +949,70 @@ export const Job: MessageFns<Job> = {
             message.promotionMargin = reader.double();
             continue;
           }
+          case 23: {
+            if (tag !== 186) {
+              break;
+            }
+
+            message.checkpointArtifactId = reader.string();
+            continue;
+          }
+          case 24: {
+            if (tag !== 192) {
+              break;
+            }
+
+            message.checkpointEpoch = reader.uint32();
+            continue;
+          }
+          case 25: {
+            if (tag !== 200) {
+              break;
+            }
+
+            message.resumedFromEpoch = reader.uint32();
+            continue;
+          }
+          case 26: {
+            if (tag !== 208) {
+              break;
+            }
+
+            message.stoppedEarly = reader.bool();
+            continue;
+          }
+          case 27: {
+            if (tag !== 216) {
+              break;
+            }
+
+            message.bestEpoch = reader.uint32();
+            continue;
+          }
+          case 28: {
+            if (tag !== 224) {
+              break;
+            }
+
+            message.totalEpochs = reader.uint32();
+            continue;
+          }
+          case 29: {
+            if (tag !== 234) {
+              break;
+            }
+
+            message.task = reader.string();
+            continue;
+          }
+          case 30: {
+            if (tag !== 240) {
+              break;
+            }
+
+            message.productionVersion = longToNumber(reader.int64());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -955,6 +1087,42 @@ export const Job: MessageFns<Job> = {
         : isSet(object.promotion_margin)
         ? globalThis.Number(object.promotion_margin)
         : 0,
+      checkpointArtifactId: isSet(object.checkpointArtifactId)
+        ? globalThis.String(object.checkpointArtifactId)
+        : isSet(object.checkpoint_artifact_id)
+        ? globalThis.String(object.checkpoint_artifact_id)
+        : "",
+      checkpointEpoch: isSet(object.checkpointEpoch)
+        ? globalThis.Number(object.checkpointEpoch)
+        : isSet(object.checkpoint_epoch)
+        ? globalThis.Number(object.checkpoint_epoch)
+        : 0,
+      resumedFromEpoch: isSet(object.resumedFromEpoch)
+        ? globalThis.Number(object.resumedFromEpoch)
+        : isSet(object.resumed_from_epoch)
+        ? globalThis.Number(object.resumed_from_epoch)
+        : 0,
+      stoppedEarly: isSet(object.stoppedEarly)
+        ? globalThis.Boolean(object.stoppedEarly)
+        : isSet(object.stopped_early)
+        ? globalThis.Boolean(object.stopped_early)
+        : false,
+      bestEpoch: isSet(object.bestEpoch)
+        ? globalThis.Number(object.bestEpoch)
+        : isSet(object.best_epoch)
+        ? globalThis.Number(object.best_epoch)
+        : 0,
+      totalEpochs: isSet(object.totalEpochs)
+        ? globalThis.Number(object.totalEpochs)
+        : isSet(object.total_epochs)
+        ? globalThis.Number(object.total_epochs)
+        : 0,
+      task: isSet(object.task) ? globalThis.String(object.task) : "",
+      productionVersion: isSet(object.productionVersion)
+        ? globalThis.Number(object.productionVersion)
+        : isSet(object.production_version)
+        ? globalThis.Number(object.production_version)
+        : 0,
     };
   },
 
@@ -1026,6 +1194,30 @@ export const Job: MessageFns<Job> = {
     if (message.promotionMargin !== 0) {
       obj.promotionMargin = floatToJson(message.promotionMargin);
     }
+    if (message.checkpointArtifactId !== "") {
+      obj.checkpointArtifactId = message.checkpointArtifactId;
+    }
+    if (message.checkpointEpoch !== 0) {
+      obj.checkpointEpoch = Math.round(message.checkpointEpoch);
+    }
+    if (message.resumedFromEpoch !== 0) {
+      obj.resumedFromEpoch = Math.round(message.resumedFromEpoch);
+    }
+    if (message.stoppedEarly !== false) {
+      obj.stoppedEarly = message.stoppedEarly;
+    }
+    if (message.bestEpoch !== 0) {
+      obj.bestEpoch = Math.round(message.bestEpoch);
+    }
+    if (message.totalEpochs !== 0) {
+      obj.totalEpochs = Math.round(message.totalEpochs);
+    }
+    if (message.task !== "") {
+      obj.task = message.task;
+    }
+    if (message.productionVersion !== 0) {
+      obj.productionVersion = Math.round(message.productionVersion);
+    }
     return obj;
   },
 
@@ -1062,6 +1254,14 @@ export const Job: MessageFns<Job> = {
     message.startTime = object.startTime ?? undefined;
     message.endTime = object.endTime ?? undefined;
     message.promotionMargin = object.promotionMargin ?? 0;
+    message.checkpointArtifactId = object.checkpointArtifactId ?? "";
+    message.checkpointEpoch = object.checkpointEpoch ?? 0;
+    message.resumedFromEpoch = object.resumedFromEpoch ?? 0;
+    message.stoppedEarly = object.stoppedEarly ?? false;
+    message.bestEpoch = object.bestEpoch ?? 0;
+    message.totalEpochs = object.totalEpochs ?? 0;
+    message.task = object.task ?? "";
+    message.productionVersion = object.productionVersion ?? 0;
     return message;
   },
 };
