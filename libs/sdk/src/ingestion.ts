@@ -60,20 +60,28 @@ class Writer {
     }
     this.buf[this.at++] = v;
   }
-  /** int64 as a two's-complement varint (negative values take 10 bytes). */
-  int64(v: number): void {
-    if (v >= 0) return this.varint(v);
+  /** An unsigned 64-bit varint given as two 32-bit halves. */
+  varint64(lo: number, hi: number): void {
     this.ensure(10);
-    let lo = 0;
-    let hi = Math.floor(v / 4294967296);
-    lo = v - hi * 4294967296;
-    hi = hi >>> 0;
-    for (let i = 0; i < 9; i++) {
+    while (hi !== 0 || lo > 0x7f) {
       this.buf[this.at++] = (lo & 0x7f) | 0x80;
       lo = ((lo >>> 7) | (hi << 25)) >>> 0;
       hi >>>= 7;
     }
-    this.buf[this.at++] = 1;
+    this.buf[this.at++] = lo;
+  }
+  /** int64 as a two's-complement varint (negative values take 10 bytes). */
+  int64(v: number): void {
+    if (v >= 0 && v < 2 ** 31) return this.varint(v);
+    const hi = Math.floor(v / 4294967296);
+    this.varint64((v - hi * 4294967296) >>> 0, hi >>> 0);
+  }
+  /** sint64 (zigzag) varint. */
+  sint64(v: number): void {
+    const hiS = Math.floor(v / 4294967296);
+    const lo = (v - hiS * 4294967296) >>> 0;
+    const sign = hiS >> 31;
+    this.varint64(((lo << 1) ^ sign) >>> 0, (((hiS << 1) | (lo >>> 31)) ^ sign) >>> 0);
   }
   tag(field: number, wire: number): void {
     this.varint(field * 8 + wire);
@@ -133,7 +141,7 @@ function writeColumn(w: Writer, c: ColumnInput): void {
   }
   if (c.nulls?.length) w.bytes(3, c.nulls);
   if (c.numbers) w.doubles(4, c.numbers);
-  if (c.integers) w.packed(5, c.integers, (v) => w.int64(v >= 0 ? v * 2 : -v * 2 - 1));
+  if (c.integers) w.packed(5, c.integers, (v) => w.sint64(v));
   if (c.booleans) w.packed(6, c.booleans as ArrayLike<number>, (v) => w.varint(v ? 1 : 0));
   if (c.strings) for (const s of c.strings) w.string(7, s);
   if (c.timestamps) w.packed(8, c.timestamps, (v) => w.int64(v));

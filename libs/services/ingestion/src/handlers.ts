@@ -46,7 +46,7 @@ export function ingestionHandlers(store: IngestionStore) {
       return inferSchema(req);
     },
     async ingestRows(requests, ctx) {
-      return ingestor.ingest(requests, ctx.principal.tenant);
+      return ingestor.ingest(requests, ctx.principal.tenant, ctx.signal);
     },
     async *readRows(req, ctx) {
       const d = await datasets.get(ctx.principal.tenant, req.dataset);

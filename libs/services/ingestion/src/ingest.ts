@@ -3,7 +3,7 @@ import { once } from 'node:events';
 import type { Writable } from 'node:stream';
 import type { TransactionSql } from '@cityml/db';
 import { ingestion } from '@cityml/proto';
-import { AlreadyExistsError, InvalidArgumentError, type ErrorDetail } from '@cityml/runtime';
+import { AlreadyExistsError, CancelledError, InvalidArgumentError, type ErrorDetail } from '@cityml/runtime';
 import { toVersionProto } from './datasets';
 import { normalizeBatch, type NormalizedBatch } from './rows/batch';
 import { CopyEncoder } from './rows/copy';
@@ -84,7 +84,7 @@ async function writeAll(copy: Writable, chunks: Buffer[]): Promise<void> {
 export class Ingestor {
   constructor(private readonly store: IngestionStore) {}
 
-  async ingest(requests: AsyncIterable<WireIngestRowsRequest>, tenant: string): Promise<ingestion.IngestRowsResponse> {
+  async ingest(requests: AsyncIterable<WireIngestRowsRequest>, tenant: string, signal: AbortSignal = new AbortController().signal): Promise<ingestion.IngestRowsResponse> {
     const it = requests[Symbol.asyncIterator]();
     const first = await it.next();
     if (first.done) throw new InvalidArgumentError('the stream carried no message');
@@ -108,9 +108,9 @@ export class Ingestor {
     let sha = '';
     try {
       return await this.store.db.begin(async (tx) => {
-        const result = await this.copyIn(tx, dataset, seq, head, messages);
+        const result = await this.copyIn(tx, dataset, seq, head, messages, signal);
         sha = result.sha256;
-        return await this.commit(tx, tenant, dataset, seq, batchId, result);
+        return await this.commit(tx, tenant, dataset, seq, batchId, result, signal);
       });
     } catch (err) {
       if (err instanceof CommittedMeanwhile) return this.duplicate(err.version, sha, dataset);
@@ -126,7 +126,7 @@ export class Ingestor {
   }
 
   /** Streams every message's accepted rows into the rows table; returns counts, problems and statistics. */
-  private async copyIn(tx: TransactionSql, dataset: DatasetRow, seq: number, head: WireIngestRowsRequest, messages: AsyncIterable<WireIngestRowsRequest>): Promise<StreamResult> {
+  private async copyIn(tx: TransactionSql, dataset: DatasetRow, seq: number, head: WireIngestRowsRequest, messages: AsyncIterable<WireIngestRowsRequest>, signal: AbortSignal): Promise<StreamResult> {
     const skipInvalid = head.policy === Policy.BAD_ROW_POLICY_SKIP_INVALID;
     const maxReported = Math.min(head.maxReportedErrors || DEFAULT_REPORTED_ERRORS, MAX_REPORTED_ERRORS);
     const zone = new TimeZone(dataset.schema.timeZone);
@@ -153,6 +153,10 @@ export class Ingestor {
         out.accepted += batch.rowCount - batch.problems.length;
         out.rows += rows.rowCount;
       }
+      // grpc-js delivers a client's RST_STREAM as end-of-stream first and as a cancel a
+      // moment later: give the cancel a turn of the event loop to arrive before committing.
+      await new Promise((r) => setTimeout(r, 1));
+      if (signal.aborted) throw new CancelledError('the client cancelled the stream');
       await writeAll(copy, [...encoder.take(), CopyEncoder.trailer()]);
       await new Promise<void>((resolve, reject) => {
         copy.once('error', reject);
@@ -182,8 +186,9 @@ export class Ingestor {
   }
 
   /** Takes the next version number under the dataset's row lock and records the version. */
-  private async commit(tx: TransactionSql, tenant: string, dataset: DatasetRow, seq: number, batchId: string, r: StreamResult): Promise<ingestion.IngestRowsResponse> {
+  private async commit(tx: TransactionSql, tenant: string, dataset: DatasetRow, seq: number, batchId: string, r: StreamResult, signal: AbortSignal): Promise<ingestion.IngestRowsResponse> {
     const locked = await this.store.lockDataset(tx, tenant, dataset.id);
+    if (signal.aborted) throw new CancelledError('the client cancelled the stream');
     const meanwhile = await this.store.versionByBatchId(tenant, dataset.id, batchId, tx);
     if (meanwhile) throw new CommittedMeanwhile(meanwhile);
     const previous = locked.latest_version ? await this.store.statistics(tenant, dataset.id, locked.latest_version, tx) : emptyStatistics(dataset.schema);

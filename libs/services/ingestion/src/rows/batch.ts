@@ -1,6 +1,6 @@
 import { common } from '@cityml/proto';
 import { InvalidArgumentError } from '@cityml/runtime';
-import { MAX_TIMESTAMP_MICROS, MIN_TIMESTAMP_MICROS, parseBoolean, parseInteger, parseNumber, parseTimestamp, type TimeZone } from './values';
+import { MAX_TIMESTAMP_MICROS, MIN_TIMESTAMP_MICROS, TIMESTAMP_RANGE, parseBoolean, parseInteger, parseNumber, parseTimestamp, type TimeZone } from './values';
 import type { WireColumn, WireRowBatch } from './wire';
 
 const T = common.ColumnType;
@@ -134,7 +134,7 @@ function fillValues(col: WireColumn, type: common.ColumnType, isNull: Uint8Array
   } else if (type === T.COLUMN_TYPE_TIMESTAMP) {
     for (let i = 0; i < rowCount; i++) {
       const v = values[i];
-      if (!isNull[i] && !(v >= MIN_TIMESTAMP_MICROS && v <= MAX_TIMESTAMP_MICROS)) refuse(i, 'timestamp out of range (years 1 to 9999)');
+      if (!isNull[i] && !(v >= MIN_TIMESTAMP_MICROS && v <= MAX_TIMESTAMP_MICROS)) refuse(i, TIMESTAMP_RANGE);
     }
   }
   return values;
@@ -154,7 +154,7 @@ function parseStrings(strings: string[], type: common.ColumnType, isNull: Uint8A
     if (typeof v === 'object') refuse(i, v.error);
     else {
       out[i] = typeof v === 'boolean' ? (v ? 1 : 0) : v;
-      if (type === T.COLUMN_TYPE_TIMESTAMP && !(out[i] >= MIN_TIMESTAMP_MICROS && out[i] <= MAX_TIMESTAMP_MICROS)) refuse(i, 'timestamp out of range (years 1 to 9999)');
+      if (type === T.COLUMN_TYPE_TIMESTAMP && !(out[i] >= MIN_TIMESTAMP_MICROS && out[i] <= MAX_TIMESTAMP_MICROS)) refuse(i, TIMESTAMP_RANGE);
     }
   }
   return out;

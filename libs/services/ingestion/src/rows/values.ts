@@ -8,9 +8,14 @@ const INTEGER_RE = /^[+-]?\d+$/;
 const TRUE = new Set(['true', 't', 'yes', 'y', '1']);
 const FALSE = new Set(['false', 'f', 'no', 'n', '0']);
 
-/** Smallest and largest accepted instant: years 0001 to 9999, in microseconds since the epoch. */
-export const MIN_TIMESTAMP_MICROS = -62135596800e6;
-export const MAX_TIMESTAMP_MICROS = 253402300799999999;
+/**
+ * Smallest and largest accepted instant in µs since the epoch: ±(2^53 − 1), the range in
+ * which microseconds are exact in a JavaScript number (about the years 1685 to 2255).
+ */
+export const MIN_TIMESTAMP_MICROS = -Number.MAX_SAFE_INTEGER;
+export const MAX_TIMESTAMP_MICROS = Number.MAX_SAFE_INTEGER;
+/** How the accepted range is described in row errors. */
+export const TIMESTAMP_RANGE = 'timestamp out of range (1685 to 2255)';
 
 /** A value that could not be parsed; the string is the reason. */
 export type Parsed<T> = T | { error: string };

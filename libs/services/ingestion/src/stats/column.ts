@@ -1,7 +1,7 @@
 import { common, ingestion } from '@cityml/proto';
 import { CategoryCounts, type CategoryState } from './categories';
 import { KLL_RANK_ERROR, KllSketch, type KllState } from './kll';
-import { EMPTY_MOMENTS, mergeMoments, momentsOf, stddev, type Moments } from './moments';
+import { EMPTY_MOMENTS, meanOf, mergeMoments, momentsOf, stddev, type Moments } from './moments';
 
 const T = common.ColumnType;
 
@@ -143,7 +143,7 @@ export function columnStatisticsProto(s: ColumnStatsState): ingestion.ColumnStat
   const out: ingestion.ColumnStatistics = { name: s.name, type: s.type, count: s.count, nullCount: s.nulls };
   if (s.moments) {
     const m = s.moments;
-    out.numeric = { min: finite(m.min), max: finite(m.max), mean: m.mean, stddev: stddev(m), quantiles: [], quantileRankError: 0, histogramEdges: [], histogramCounts: [] };
+    out.numeric = { min: finite(m.min), max: finite(m.max), mean: meanOf(m), stddev: stddev(m), quantiles: [], quantileRankError: 0, histogramEdges: [], histogramCounts: [] };
     if (s.sketch && s.sketch.n > 0) {
       const sketch = KllSketch.from(s.sketch);
       out.numeric.quantiles = sketch.quantiles(REPORTED_QUANTILES).map((value, i) => ({ q: REPORTED_QUANTILES[i], value }));

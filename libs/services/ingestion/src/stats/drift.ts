@@ -1,6 +1,7 @@
 import { common, ingestion } from '@cityml/proto';
 import { CategoryCounts } from './categories';
 import { KllSketch } from './kll';
+import { meanOf } from './moments';
 import type { ColumnStatsState, StatsState } from './column';
 
 const T = common.ColumnType;
@@ -53,7 +54,7 @@ function columnDrift(b: ColumnStatsState, t: ColumnStatsState, threshold: number
     value = linf(CategoryCounts.from(b.categories).counts, CategoryCounts.from(t.categories).counts);
   } else if (b.type === T.COLUMN_TYPE_BOOLEAN && b.moments && t.moments) {
     metric = 'linf';
-    value = b.moments.n && t.moments.n ? Math.abs(b.moments.mean - t.moments.mean) : 0;
+    value = b.moments.n && t.moments.n ? Math.abs(meanOf(b.moments) - meanOf(t.moments)) : 0;
   } else return undefined;
   return { column: b.name, metric, value, drifted: value > threshold };
 }

@@ -1,10 +1,15 @@
 /**
- * Count, mean, sum of squared deviations, min and max: mergeable exactly with Chan et
- * al.'s parallel algorithm, so a version's mean and sample standard deviation equal a
- * single pass over all its rows (up to floating-point rounding).
+ * Count, mean, sum of squared deviations, min and max: mergeable with Chan et al.'s
+ * parallel algorithm, so a version's mean and sample standard deviation equal a single
+ * pass over all its rows up to floating-point rounding. The mean is kept relative to a
+ * `shift` (the first value seen) so that large magnitudes such as µs timestamps (~1e15)
+ * lose no precision in the merge's mean difference.
  */
 export interface Moments {
   n: number;
+  /** Reference value; `mean` is relative to it. */
+  shift: number;
+  /** Mean minus shift. */
   mean: number;
   /** Sum of squared deviations from the mean. */
   m2: number;
@@ -12,7 +17,7 @@ export interface Moments {
   max: number;
 }
 
-export const EMPTY_MOMENTS: Moments = Object.freeze({ n: 0, mean: 0, m2: 0, min: Infinity, max: -Infinity });
+export const EMPTY_MOMENTS: Moments = Object.freeze({ n: 0, shift: 0, mean: 0, m2: 0, min: Infinity, max: -Infinity });
 
 /** Moments of `values[i]` for the rows where `skip[i]` is 0 (two passes: exact and stable). */
 export function momentsOf(values: Float64Array, skip: Uint8Array, count: number): Moments {
@@ -20,11 +25,13 @@ export function momentsOf(values: Float64Array, skip: Uint8Array, count: number)
   let sum = 0;
   let min = Infinity;
   let max = -Infinity;
+  let shift = NaN;
   for (let i = 0; i < count; i++) {
     if (skip[i]) continue;
     const v = values[i];
+    if (n === 0) shift = v;
     n++;
-    sum += v;
+    sum += v - shift;
     if (v < min) min = v;
     if (v > max) max = v;
   }
@@ -33,22 +40,25 @@ export function momentsOf(values: Float64Array, skip: Uint8Array, count: number)
   let m2 = 0;
   for (let i = 0; i < count; i++) {
     if (skip[i]) continue;
-    const d = values[i] - mean;
+    const d = values[i] - shift - mean;
     m2 += d * d;
   }
-  return { n, mean, m2, min, max };
+  return { n, shift, mean, m2, min, max };
 }
 
-/** Chan's merge of two moment sets. */
+/** Chan's merge of two moment sets (the result keeps `a`'s shift). */
 export function mergeMoments(a: Moments, b: Moments): Moments {
   if (a.n === 0) return { ...b };
   if (b.n === 0) return { ...a };
   const n = a.n + b.n;
-  const delta = b.mean - a.mean;
+  const delta = b.shift - a.shift + b.mean - a.mean;
   const mean = a.mean + (delta * b.n) / n;
   const m2 = a.m2 + b.m2 + (delta * delta * a.n * b.n) / n;
-  return { n, mean, m2, min: Math.min(a.min, b.min), max: Math.max(a.max, b.max) };
+  return { n, shift: a.shift, mean, m2, min: Math.min(a.min, b.min), max: Math.max(a.max, b.max) };
 }
+
+/** The mean. */
+export const meanOf = (m: Moments): number => (m.n ? (m.shift ?? 0) + m.mean : 0);
 
 /** Sample standard deviation (n − 1); 0 for fewer than two values. */
 export function stddev(m: Moments): number {
