@@ -436,8 +436,8 @@ export interface HashBuckets {
 
 export interface DatetimeParts {
   parts: DatetimePart[];
-  /** Encode each part as sin/cos of its cycle instead of its raw value. */
-  cyclical: boolean;
+  /** Encode each part as sin/cos of its cycle instead of its raw value (default true). */
+  cyclical?: boolean | undefined;
 }
 
 export interface CalendarFlags {
@@ -450,8 +450,8 @@ export interface TextVectorize {
   vocabularySize: number;
   weighting: TextWeighting;
   bigrams: boolean;
-  /** Lowercase before tokenizing (default true when unset through the CLI). */
-  lowercase: boolean;
+  /** Lowercase before tokenizing (default true). */
+  lowercase?: boolean | undefined;
 }
 
 /** One step of a feature column's pipeline. */
@@ -482,7 +482,14 @@ export interface RandomSplit {
 export interface TimeSplit {
   /** Train before validation_start, validation before test_start, test after. */
   validationStart?: Date | undefined;
-  testStart?: Date | undefined;
+  testStart?:
+    | Date
+    | undefined;
+  /**
+   * The TIMESTAMP column to split on (default: the forecast's time column, else the
+   * dataset's time column).
+   */
+  column: string;
 }
 
 export interface Split {
@@ -509,6 +516,10 @@ export interface ForecastSpec {
   layout: Layout;
   /** Steps per sample for LAYOUT_SEQUENCE. */
   sequenceLength: number;
+  /** The TIMESTAMP column of the series (default: the dataset's time column). */
+  timeColumn: string;
+  /** Season length in steps for the seasonal-naive baseline (e.g. 24 for hourly data); 0 = none. */
+  seasonality: number;
 }
 
 export interface FeatureSpec {
@@ -528,6 +539,8 @@ export interface FeatureSpec {
   holidayCalendar: string;
   /** Standardize a regression or forecast target (predictions are returned in its units). */
   scaleTarget: boolean;
+  /** IANA time zone of date-time parts and calendar flags (default: the dataset's time zone, else UTC). */
+  timeZone: string;
 }
 
 /** One split's tensors in the artifact store (float32, little endian, row major). */
@@ -536,7 +549,14 @@ export interface SplitTensors {
   xShape: number[];
   yArtifactId: string;
   yShape: number[];
+  /** Examples in this split (x_shape[0]). */
   rows: number;
+  /**
+   * Forecast only: baselines in target units, float32 [rows, horizon]: the last reading
+   * repeated (persistence) and the reading one season earlier (empty without seasonality).
+   */
+  persistenceArtifactId: string;
+  seasonalNaiveArtifactId: string;
 }
 
 export interface FeatureSet {
@@ -561,7 +581,17 @@ export interface FeatureSet {
   /** Classification: the class labels, in output order. */
   classLabels: string[];
   createTime?: Date | undefined;
-  updateTime?: Date | undefined;
+  updateTime?:
+    | Date
+    | undefined;
+  /** Shape of one example without the batch axis: [features] or [steps, features]. */
+  inputShape: number[];
+  /** Model output width: 1 (regression), the class count, or the forecast horizon. */
+  outputSize: number;
+  /** Format version of the fitted transform artifact. */
+  transformFormatVersion: number;
+  /** Rows of the dataset version that were read. */
+  sourceRows: number;
 }
 
 export interface CreateFeatureSetRequest {
@@ -621,7 +651,11 @@ export interface PreviewTransformResponse {
   shape: number[];
   /** Row-major feature values. */
   values: number[];
+  /** Encoded targets (scaled value, class index, or H values per forecast window). */
   targets: number[];
+  targetShape: number[];
+  /** Classification: the class labels the target indices refer to. */
+  classLabels: string[];
 }
 
 function createBaseImpute(): Impute {
@@ -1115,7 +1149,7 @@ export const HashBuckets: MessageFns<HashBuckets> = {
 };
 
 function createBaseDatetimeParts(): DatetimeParts {
-  return { parts: [], cyclical: false };
+  return { parts: [], cyclical: undefined };
 }
 
 export const DatetimeParts: MessageFns<DatetimeParts> = {
@@ -1127,7 +1161,7 @@ export const DatetimeParts: MessageFns<DatetimeParts> = {
       }
       writer.join();
     }
-    if (message.cyclical !== false) {
+    if (message.cyclical !== undefined) {
       writer.uint32(16).bool(message.cyclical);
     }
     return writer;
@@ -1187,7 +1221,7 @@ export const DatetimeParts: MessageFns<DatetimeParts> = {
   fromJSON(object: any): DatetimeParts {
     return {
       parts: globalThis.Array.isArray(object?.parts) ? object.parts.map((e: any) => datetimePartFromJSON(e)) : [],
-      cyclical: isSet(object.cyclical) ? globalThis.Boolean(object.cyclical) : false,
+      cyclical: isSet(object.cyclical) ? globalThis.Boolean(object.cyclical) : undefined,
     };
   },
 
@@ -1196,7 +1230,7 @@ export const DatetimeParts: MessageFns<DatetimeParts> = {
     if (message.parts?.length) {
       obj.parts = message.parts.map((e) => datetimePartToJSON(e));
     }
-    if (message.cyclical !== false) {
+    if (message.cyclical !== undefined) {
       obj.cyclical = message.cyclical;
     }
     return obj;
@@ -1208,7 +1242,7 @@ export const DatetimeParts: MessageFns<DatetimeParts> = {
   fromPartial<I extends Exact<DeepPartial<DatetimeParts>, I>>(object: I): DatetimeParts {
     const message = createBaseDatetimeParts();
     message.parts = object.parts?.map((e) => e) || [];
-    message.cyclical = object.cyclical ?? false;
+    message.cyclical = object.cyclical ?? undefined;
     return message;
   },
 };
@@ -1299,7 +1333,7 @@ export const CalendarFlags: MessageFns<CalendarFlags> = {
 };
 
 function createBaseTextVectorize(): TextVectorize {
-  return { vocabularySize: 0, weighting: 0, bigrams: false, lowercase: false };
+  return { vocabularySize: 0, weighting: 0, bigrams: false, lowercase: undefined };
 }
 
 export const TextVectorize: MessageFns<TextVectorize> = {
@@ -1313,7 +1347,7 @@ export const TextVectorize: MessageFns<TextVectorize> = {
     if (message.bigrams !== false) {
       writer.uint32(24).bool(message.bigrams);
     }
-    if (message.lowercase !== false) {
+    if (message.lowercase !== undefined) {
       writer.uint32(32).bool(message.lowercase);
     }
     return writer;
@@ -1385,7 +1419,7 @@ export const TextVectorize: MessageFns<TextVectorize> = {
         : 0,
       weighting: isSet(object.weighting) ? textWeightingFromJSON(object.weighting) : 0,
       bigrams: isSet(object.bigrams) ? globalThis.Boolean(object.bigrams) : false,
-      lowercase: isSet(object.lowercase) ? globalThis.Boolean(object.lowercase) : false,
+      lowercase: isSet(object.lowercase) ? globalThis.Boolean(object.lowercase) : undefined,
     };
   },
 
@@ -1400,7 +1434,7 @@ export const TextVectorize: MessageFns<TextVectorize> = {
     if (message.bigrams !== false) {
       obj.bigrams = message.bigrams;
     }
-    if (message.lowercase !== false) {
+    if (message.lowercase !== undefined) {
       obj.lowercase = message.lowercase;
     }
     return obj;
@@ -1414,7 +1448,7 @@ export const TextVectorize: MessageFns<TextVectorize> = {
     message.vocabularySize = object.vocabularySize ?? 0;
     message.weighting = object.weighting ?? 0;
     message.bigrams = object.bigrams ?? false;
-    message.lowercase = object.lowercase ?? false;
+    message.lowercase = object.lowercase ?? undefined;
     return message;
   },
 };
@@ -1874,7 +1908,7 @@ export const RandomSplit: MessageFns<RandomSplit> = {
 };
 
 function createBaseTimeSplit(): TimeSplit {
-  return { validationStart: undefined, testStart: undefined };
+  return { validationStart: undefined, testStart: undefined, column: "" };
 }
 
 export const TimeSplit: MessageFns<TimeSplit> = {
@@ -1884,6 +1918,9 @@ export const TimeSplit: MessageFns<TimeSplit> = {
     }
     if (message.testStart !== undefined) {
       Timestamp.encode(toTimestamp(message.testStart), writer.uint32(18).fork()).join();
+    }
+    if (message.column !== "") {
+      writer.uint32(26).string(message.column);
     }
     return writer;
   },
@@ -1917,6 +1954,14 @@ export const TimeSplit: MessageFns<TimeSplit> = {
             message.testStart = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
             continue;
           }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.column = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1941,6 +1986,7 @@ export const TimeSplit: MessageFns<TimeSplit> = {
         : isSet(object.test_start)
         ? fromJsonTimestamp(object.test_start)
         : undefined,
+      column: isSet(object.column) ? globalThis.String(object.column) : "",
     };
   },
 
@@ -1952,6 +1998,9 @@ export const TimeSplit: MessageFns<TimeSplit> = {
     if (message.testStart !== undefined) {
       obj.testStart = message.testStart.toISOString();
     }
+    if (message.column !== "") {
+      obj.column = message.column;
+    }
     return obj;
   },
 
@@ -1962,6 +2011,7 @@ export const TimeSplit: MessageFns<TimeSplit> = {
     const message = createBaseTimeSplit();
     message.validationStart = object.validationStart ?? undefined;
     message.testStart = object.testStart ?? undefined;
+    message.column = object.column ?? "";
     return message;
   },
 };
@@ -2148,6 +2198,8 @@ function createBaseForecastSpec(): ForecastSpec {
     groupColumn: "",
     layout: 0,
     sequenceLength: 0,
+    timeColumn: "",
+    seasonality: 0,
   };
 }
 
@@ -2180,6 +2232,12 @@ export const ForecastSpec: MessageFns<ForecastSpec> = {
     }
     if (message.sequenceLength !== 0) {
       writer.uint32(64).uint32(message.sequenceLength);
+    }
+    if (message.timeColumn !== "") {
+      writer.uint32(74).string(message.timeColumn);
+    }
+    if (message.seasonality !== 0) {
+      writer.uint32(80).uint32(message.seasonality);
     }
     return writer;
   },
@@ -2271,6 +2329,22 @@ export const ForecastSpec: MessageFns<ForecastSpec> = {
             message.sequenceLength = reader.uint32();
             continue;
           }
+          case 9: {
+            if (tag !== 74) {
+              break;
+            }
+
+            message.timeColumn = reader.string();
+            continue;
+          }
+          case 10: {
+            if (tag !== 80) {
+              break;
+            }
+
+            message.seasonality = reader.uint32();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -2307,6 +2381,12 @@ export const ForecastSpec: MessageFns<ForecastSpec> = {
         : isSet(object.sequence_length)
         ? globalThis.Number(object.sequence_length)
         : 0,
+      timeColumn: isSet(object.timeColumn)
+        ? globalThis.String(object.timeColumn)
+        : isSet(object.time_column)
+        ? globalThis.String(object.time_column)
+        : "",
+      seasonality: isSet(object.seasonality) ? globalThis.Number(object.seasonality) : 0,
     };
   },
 
@@ -2336,6 +2416,12 @@ export const ForecastSpec: MessageFns<ForecastSpec> = {
     if (message.sequenceLength !== 0) {
       obj.sequenceLength = Math.round(message.sequenceLength);
     }
+    if (message.timeColumn !== "") {
+      obj.timeColumn = message.timeColumn;
+    }
+    if (message.seasonality !== 0) {
+      obj.seasonality = Math.round(message.seasonality);
+    }
     return obj;
   },
 
@@ -2352,6 +2438,8 @@ export const ForecastSpec: MessageFns<ForecastSpec> = {
     message.groupColumn = object.groupColumn ?? "";
     message.layout = object.layout ?? 0;
     message.sequenceLength = object.sequenceLength ?? 0;
+    message.timeColumn = object.timeColumn ?? "";
+    message.seasonality = object.seasonality ?? 0;
     return message;
   },
 };
@@ -2366,6 +2454,7 @@ function createBaseFeatureSpec(): FeatureSpec {
     holidays: [],
     holidayCalendar: "",
     scaleTarget: false,
+    timeZone: "",
   };
 }
 
@@ -2394,6 +2483,9 @@ export const FeatureSpec: MessageFns<FeatureSpec> = {
     }
     if (message.scaleTarget !== false) {
       writer.uint32(64).bool(message.scaleTarget);
+    }
+    if (message.timeZone !== "") {
+      writer.uint32(74).string(message.timeZone);
     }
     return writer;
   },
@@ -2475,6 +2567,14 @@ export const FeatureSpec: MessageFns<FeatureSpec> = {
             message.scaleTarget = reader.bool();
             continue;
           }
+          case 9: {
+            if (tag !== 74) {
+              break;
+            }
+
+            message.timeZone = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -2507,6 +2607,11 @@ export const FeatureSpec: MessageFns<FeatureSpec> = {
         : isSet(object.scale_target)
         ? globalThis.Boolean(object.scale_target)
         : false,
+      timeZone: isSet(object.timeZone)
+        ? globalThis.String(object.timeZone)
+        : isSet(object.time_zone)
+        ? globalThis.String(object.time_zone)
+        : "",
     };
   },
 
@@ -2536,6 +2641,9 @@ export const FeatureSpec: MessageFns<FeatureSpec> = {
     if (message.scaleTarget !== false) {
       obj.scaleTarget = message.scaleTarget;
     }
+    if (message.timeZone !== "") {
+      obj.timeZone = message.timeZone;
+    }
     return obj;
   },
 
@@ -2554,12 +2662,21 @@ export const FeatureSpec: MessageFns<FeatureSpec> = {
     message.holidays = object.holidays?.map((e) => e) || [];
     message.holidayCalendar = object.holidayCalendar ?? "";
     message.scaleTarget = object.scaleTarget ?? false;
+    message.timeZone = object.timeZone ?? "";
     return message;
   },
 };
 
 function createBaseSplitTensors(): SplitTensors {
-  return { xArtifactId: "", xShape: [], yArtifactId: "", yShape: [], rows: 0 };
+  return {
+    xArtifactId: "",
+    xShape: [],
+    yArtifactId: "",
+    yShape: [],
+    rows: 0,
+    persistenceArtifactId: "",
+    seasonalNaiveArtifactId: "",
+  };
 }
 
 export const SplitTensors: MessageFns<SplitTensors> = {
@@ -2586,6 +2703,12 @@ export const SplitTensors: MessageFns<SplitTensors> = {
     }
     if (message.rows !== 0) {
       writer.uint32(40).int64(message.rows);
+    }
+    if (message.persistenceArtifactId !== "") {
+      writer.uint32(50).string(message.persistenceArtifactId);
+    }
+    if (message.seasonalNaiveArtifactId !== "") {
+      writer.uint32(58).string(message.seasonalNaiveArtifactId);
     }
     return writer;
   },
@@ -2663,6 +2786,22 @@ export const SplitTensors: MessageFns<SplitTensors> = {
             message.rows = longToNumber(reader.int64());
             continue;
           }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.persistenceArtifactId = reader.string();
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.seasonalNaiveArtifactId = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -2698,6 +2837,16 @@ export const SplitTensors: MessageFns<SplitTensors> = {
         ? object.y_shape.map((e: any) => globalThis.Number(e))
         : [],
       rows: isSet(object.rows) ? globalThis.Number(object.rows) : 0,
+      persistenceArtifactId: isSet(object.persistenceArtifactId)
+        ? globalThis.String(object.persistenceArtifactId)
+        : isSet(object.persistence_artifact_id)
+        ? globalThis.String(object.persistence_artifact_id)
+        : "",
+      seasonalNaiveArtifactId: isSet(object.seasonalNaiveArtifactId)
+        ? globalThis.String(object.seasonalNaiveArtifactId)
+        : isSet(object.seasonal_naive_artifact_id)
+        ? globalThis.String(object.seasonal_naive_artifact_id)
+        : "",
     };
   },
 
@@ -2718,6 +2867,12 @@ export const SplitTensors: MessageFns<SplitTensors> = {
     if (message.rows !== 0) {
       obj.rows = Math.round(message.rows);
     }
+    if (message.persistenceArtifactId !== "") {
+      obj.persistenceArtifactId = message.persistenceArtifactId;
+    }
+    if (message.seasonalNaiveArtifactId !== "") {
+      obj.seasonalNaiveArtifactId = message.seasonalNaiveArtifactId;
+    }
     return obj;
   },
 
@@ -2731,6 +2886,8 @@ export const SplitTensors: MessageFns<SplitTensors> = {
     message.yArtifactId = object.yArtifactId ?? "";
     message.yShape = object.yShape?.map((e) => e) || [];
     message.rows = object.rows ?? 0;
+    message.persistenceArtifactId = object.persistenceArtifactId ?? "";
+    message.seasonalNaiveArtifactId = object.seasonalNaiveArtifactId ?? "";
     return message;
   },
 };
@@ -2754,6 +2911,10 @@ function createBaseFeatureSet(): FeatureSet {
     classLabels: [],
     createTime: undefined,
     updateTime: undefined,
+    inputShape: [],
+    outputSize: 0,
+    transformFormatVersion: 0,
+    sourceRows: 0,
   };
 }
 
@@ -2809,6 +2970,22 @@ export const FeatureSet: MessageFns<FeatureSet> = {
     }
     if (message.updateTime !== undefined) {
       Timestamp.encode(toTimestamp(message.updateTime), writer.uint32(138).fork()).join();
+    }
+    if (message.inputShape.length !== 0) {
+      writer.uint32(146).fork();
+      for (const v of message.inputShape) {
+        writer.int64(v);
+      }
+      writer.join();
+    }
+    if (message.outputSize !== 0) {
+      writer.uint32(152).uint32(message.outputSize);
+    }
+    if (message.transformFormatVersion !== 0) {
+      writer.uint32(160).uint32(message.transformFormatVersion);
+    }
+    if (message.sourceRows !== 0) {
+      writer.uint32(168).int64(message.sourceRows);
     }
     return writer;
   },
@@ -2962,6 +3139,48 @@ export const FeatureSet: MessageFns<FeatureSet> = {
             message.updateTime = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
             continue;
           }
+          case 18: {
+            if (tag === 144) {
+              message.inputShape.push(longToNumber(reader.int64()));
+
+              continue;
+            }
+
+            if (tag === 146) {
+              const end2 = reader.uint32() + reader.pos;
+              while (reader.pos < end2) {
+                message.inputShape.push(longToNumber(reader.int64()));
+              }
+
+              continue;
+            }
+
+            break;
+          }
+          case 19: {
+            if (tag !== 152) {
+              break;
+            }
+
+            message.outputSize = reader.uint32();
+            continue;
+          }
+          case 20: {
+            if (tag !== 160) {
+              break;
+            }
+
+            message.transformFormatVersion = reader.uint32();
+            continue;
+          }
+          case 21: {
+            if (tag !== 168) {
+              break;
+            }
+
+            message.sourceRows = longToNumber(reader.int64());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -3021,6 +3240,26 @@ export const FeatureSet: MessageFns<FeatureSet> = {
         : isSet(object.update_time)
         ? fromJsonTimestamp(object.update_time)
         : undefined,
+      inputShape: globalThis.Array.isArray(object?.inputShape)
+        ? object.inputShape.map((e: any) => globalThis.Number(e))
+        : globalThis.Array.isArray(object?.input_shape)
+        ? object.input_shape.map((e: any) => globalThis.Number(e))
+        : [],
+      outputSize: isSet(object.outputSize)
+        ? globalThis.Number(object.outputSize)
+        : isSet(object.output_size)
+        ? globalThis.Number(object.output_size)
+        : 0,
+      transformFormatVersion: isSet(object.transformFormatVersion)
+        ? globalThis.Number(object.transformFormatVersion)
+        : isSet(object.transform_format_version)
+        ? globalThis.Number(object.transform_format_version)
+        : 0,
+      sourceRows: isSet(object.sourceRows)
+        ? globalThis.Number(object.sourceRows)
+        : isSet(object.source_rows)
+        ? globalThis.Number(object.source_rows)
+        : 0,
     };
   },
 
@@ -3077,6 +3316,18 @@ export const FeatureSet: MessageFns<FeatureSet> = {
     if (message.updateTime !== undefined) {
       obj.updateTime = message.updateTime.toISOString();
     }
+    if (message.inputShape?.length) {
+      obj.inputShape = message.inputShape.map((e) => Math.round(e));
+    }
+    if (message.outputSize !== 0) {
+      obj.outputSize = Math.round(message.outputSize);
+    }
+    if (message.transformFormatVersion !== 0) {
+      obj.transformFormatVersion = Math.round(message.transformFormatVersion);
+    }
+    if (message.sourceRows !== 0) {
+      obj.sourceRows = Math.round(message.sourceRows);
+    }
     return obj;
   },
 
@@ -3110,6 +3361,10 @@ export const FeatureSet: MessageFns<FeatureSet> = {
     message.classLabels = object.classLabels?.map((e) => e) || [];
     message.createTime = object.createTime ?? undefined;
     message.updateTime = object.updateTime ?? undefined;
+    message.inputShape = object.inputShape?.map((e) => e) || [];
+    message.outputSize = object.outputSize ?? 0;
+    message.transformFormatVersion = object.transformFormatVersion ?? 0;
+    message.sourceRows = object.sourceRows ?? 0;
     return message;
   },
 };
@@ -3954,7 +4209,7 @@ export const PreviewTransformRequest: MessageFns<PreviewTransformRequest> = {
 };
 
 function createBasePreviewTransformResponse(): PreviewTransformResponse {
-  return { featureNames: [], shape: [], values: [], targets: [] };
+  return { featureNames: [], shape: [], values: [], targets: [], targetShape: [], classLabels: [] };
 }
 
 export const PreviewTransformResponse: MessageFns<PreviewTransformResponse> = {
@@ -3982,6 +4237,16 @@ export const PreviewTransformResponse: MessageFns<PreviewTransformResponse> = {
         writer.float(v);
       }
       writer.join();
+    }
+    if (message.targetShape.length !== 0) {
+      writer.uint32(42).fork();
+      for (const v of message.targetShape) {
+        writer.int64(v);
+      }
+      writer.join();
+    }
+    for (const v of message.classLabels) {
+      writer.uint32(50).string(v!);
     }
     return writer;
   },
@@ -4061,6 +4326,32 @@ export const PreviewTransformResponse: MessageFns<PreviewTransformResponse> = {
 
             break;
           }
+          case 5: {
+            if (tag === 40) {
+              message.targetShape.push(longToNumber(reader.int64()));
+
+              continue;
+            }
+
+            if (tag === 42) {
+              const end2 = reader.uint32() + reader.pos;
+              while (reader.pos < end2) {
+                message.targetShape.push(longToNumber(reader.int64()));
+              }
+
+              continue;
+            }
+
+            break;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.classLabels.push(reader.string());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -4083,6 +4374,16 @@ export const PreviewTransformResponse: MessageFns<PreviewTransformResponse> = {
       shape: globalThis.Array.isArray(object?.shape) ? object.shape.map((e: any) => globalThis.Number(e)) : [],
       values: globalThis.Array.isArray(object?.values) ? object.values.map((e: any) => globalThis.Number(e)) : [],
       targets: globalThis.Array.isArray(object?.targets) ? object.targets.map((e: any) => globalThis.Number(e)) : [],
+      targetShape: globalThis.Array.isArray(object?.targetShape)
+        ? object.targetShape.map((e: any) => globalThis.Number(e))
+        : globalThis.Array.isArray(object?.target_shape)
+        ? object.target_shape.map((e: any) => globalThis.Number(e))
+        : [],
+      classLabels: globalThis.Array.isArray(object?.classLabels)
+        ? object.classLabels.map((e: any) => globalThis.String(e))
+        : globalThis.Array.isArray(object?.class_labels)
+        ? object.class_labels.map((e: any) => globalThis.String(e))
+        : [],
     };
   },
 
@@ -4100,6 +4401,12 @@ export const PreviewTransformResponse: MessageFns<PreviewTransformResponse> = {
     if (message.targets?.length) {
       obj.targets = message.targets.map((e) => floatToJson(e));
     }
+    if (message.targetShape?.length) {
+      obj.targetShape = message.targetShape.map((e) => Math.round(e));
+    }
+    if (message.classLabels?.length) {
+      obj.classLabels = message.classLabels;
+    }
     return obj;
   },
 
@@ -4112,6 +4419,8 @@ export const PreviewTransformResponse: MessageFns<PreviewTransformResponse> = {
     message.shape = object.shape?.map((e) => e) || [];
     message.values = object.values?.map((e) => e) || [];
     message.targets = object.targets?.map((e) => e) || [];
+    message.targetShape = object.targetShape?.map((e) => e) || [];
+    message.classLabels = object.classLabels?.map((e) => e) || [];
     return message;
   },
 };
