@@ -1,19 +1,33 @@
 // eslint-disable-next-line @nx/enforce-module-boundaries
 import { startTestPlatform, type TestPlatform } from '@cityml/platform/testing';
-import { JobState, ModelKind } from '@cityml/sdk';
-import { blobsFeatureSet, linearFeatureSet, trainToEnd } from './testing/fixtures';
+import { status } from '@grpc/grpc-js';
+import { CityMLClientError, JobState, ModelKind } from '@cityml/sdk';
+import type { preprocessing } from '@cityml/proto';
+import { blobsFeatureSet, linearFeatureSet, textFeatureSet, trainToEnd } from './testing/fixtures';
+
+async function rejection(p: Promise<unknown>): Promise<CityMLClientError> {
+  try {
+    await p;
+  } catch (err) {
+    if (err instanceof CityMLClientError) return err;
+    throw err;
+  }
+  throw new Error('expected the call to fail');
+}
 
 jest.setTimeout(120_000);
 
 describe('training tabular models', () => {
   let t: TestPlatform;
+  let linear: preprocessing.FeatureSet;
   beforeAll(async () => {
     t = await startTestPlatform({ services: ['ingestion', 'preprocessing', 'registry', 'training'] });
+    linear = await linearFeatureSet(t.client, 'linear');
   });
   afterAll(() => t?.stop());
 
   it('learns y = 3·x1 − 2·x2 + noise to R² above 0.95 and registers the version with its lineage', async () => {
-    const fs = await linearFeatureSet(t.client, 'linear');
+    const fs = linear;
     const job = await trainToEnd(t.client, {
       featureSetId: fs.id,
       modelName: 'linear-model',
@@ -51,5 +65,54 @@ describe('training tabular models', () => {
     expect(job.evaluation!.confusionMatrix!.counts).toHaveLength(9);
     const majority = job.evaluation!.baselines.find((b) => b.name === 'majority')!;
     expect(job.evaluation!.metrics.macro_f1).toBeGreaterThan(majority.metrics.macro_f1);
+  });
+
+  it('beats the majority class on a small synthetic text corpus with TF-IDF features', async () => {
+    const fs = await textFeatureSet(t.client, 'requests');
+    const job = await trainToEnd(t.client, { featureSetId: fs.id, modelName: 'requests-model', model: { hiddenUnits: [16] }, hyperparameters: { epochs: 15, learningRate: 0.01, seed: 3 } });
+    expect(job.error).toBe('');
+    expect(job.task).toBe('text_classification');
+    const majority = job.evaluation!.baselines.find((b) => b.name === 'majority')!;
+    expect(job.evaluation!.metrics.macro_f1).toBeGreaterThan(majority.metrics.macro_f1 + 0.3);
+    expect(job.evaluation!.metrics.accuracy).toBeGreaterThan(majority.metrics.accuracy);
+    expect(job.blessed).toBe(true);
+  });
+
+  it('rejects values past the limits with INVALID_ARGUMENT naming the field, and nothing is queued', async () => {
+    const base = { featureSetId: linear.id, modelName: 'limits' };
+    const cases: [Parameters<typeof t.client.training.submitJob>[0], string][] = [
+      [{ ...base, hyperparameters: { epochs: 5000 } }, 'hyperparameters.epochs'],
+      [{ ...base, hyperparameters: { batchSize: 100_000 } }, 'hyperparameters.batch_size'],
+      [{ ...base, hyperparameters: { learningRate: -1 } }, 'hyperparameters.learning_rate'],
+      [{ ...base, model: { hiddenUnits: [4096, 4096, 4096] } }, 'model.hidden_units'],
+      [{ ...base, model: { hiddenUnits: [8, 0] } }, 'model.hidden_units[1]'],
+      [{ ...base, model: { dropout: 0.95 } }, 'model.dropout'],
+      [{ ...base, model: { kind: ModelKind.MODEL_KIND_LSTM } }, 'model.kind'],
+      [{ ...base, modelName: 'bad name!' }, 'model_name'],
+    ];
+    for (const [req, field] of cases) {
+      const err = await rejection(t.client.training.submitJob(req));
+      expect(err.code).toBe(status.INVALID_ARGUMENT);
+      expect(err.details.map((d) => d.field)).toEqual([field]);
+    }
+    expect((await rejection(t.client.training.submitJob({ ...base, featureSetId: 'no-such-set' }))).code).toBe(status.NOT_FOUND);
+    expect((await t.client.training.listJobs({ modelName: 'limits' })).jobs).toHaveLength(0);
+  });
+
+  it('promotes a blessed model and refuses to bless a model worse than production', async () => {
+    const good = await trainToEnd(t.client, {
+      featureSetId: linear.id, modelName: 'city-demand', promote: true,
+      model: { hiddenUnits: [16] }, hyperparameters: { epochs: 25, batchSize: 32, learningRate: 0.01, seed: 1 },
+    });
+    expect(good).toMatchObject({ blessed: true, promoted: true, modelVersion: 1 });
+    const worse = await trainToEnd(t.client, {
+      featureSetId: linear.id, modelName: 'city-demand', promote: true,
+      model: { hiddenUnits: [4] }, hyperparameters: { epochs: 2, batchSize: 64, learningRate: 0.01, seed: 9 },
+    });
+    expect(worse.state).toBe(JobState.JOB_STATE_DONE);
+    expect(worse.evaluation!.metrics.rmse).toBeLessThan(worse.evaluation!.baselines[0].metrics.rmse); // it beats the mean…
+    expect(worse).toMatchObject({ blessed: false, promoted: false, modelVersion: 2, productionVersion: 1 }); // …but not production
+    expect(worse.blessingReason).toMatch(/not promoted: rmse .* does not beat production version 1/);
+    expect((await t.client.registry.getVersionByAlias('city-demand', 'production')).version).toBe(1);
   });
 });

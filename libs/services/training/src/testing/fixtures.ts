@@ -71,3 +71,57 @@ export async function waitEnded(client: CityML, id: string, timeoutMs = 60_000):
     await new Promise((r) => setTimeout(r, 100));
   }
 }
+
+/** An hourly series with a daily cycle (period 24) and a little noise, over `days` days. */
+export async function seasonalFeatureSet(client: CityML, name: string, layout: 'flat' | 'sequence' = 'flat', days = 40): Promise<preprocessing.FeatureSet> {
+  const rng = mulberry32(11);
+  const start = Date.UTC(2026, 0, 1);
+  const n = days * 24;
+  const records = Array.from({ length: n }, (_, h) => ({ t: new Date(start + h * 3600_000), y: 10 + 5 * Math.sin((2 * Math.PI * h) / 24) + (rng() - 0.5) * 0.4 }));
+  await ingestDataset(client, name, { t: T.COLUMN_TYPE_TIMESTAMP, y: T.COLUMN_TYPE_NUMBER }, records, 't');
+  const day = (d: number) => new Date(start + d * 86_400_000);
+  return materialize(client, name, {
+    target: 'y',
+    task: preprocessing.Task.TASK_FORECAST,
+    features: [],
+    scaleTarget: true,
+    split: { time: { validationStart: day(days - 10), testStart: day(days - 5), column: 't' } },
+    forecast: {
+      frequencySeconds: 3600,
+      fill: preprocessing.FillMethod.FILL_METHOD_LINEAR,
+      lags: layout === 'flat' ? [1, 2, 3, 24] : [],
+      windows: [],
+      horizon: 1,
+      groupColumn: '',
+      layout: layout === 'flat' ? preprocessing.Layout.LAYOUT_FLAT : preprocessing.Layout.LAYOUT_SEQUENCE,
+      sequenceLength: layout === 'flat' ? 0 : 24,
+      timeColumn: 't',
+      seasonality: 24,
+    },
+  });
+}
+
+/** Short 311-style requests about roads, parks or noise: a text classification feature set. */
+export async function textFeatureSet(client: CityML, name: string, n = 600): Promise<preprocessing.FeatureSet> {
+  const rng = mulberry32(5);
+  const words: Record<string, string[]> = {
+    roads: ['pothole', 'street', 'asphalt', 'crack', 'lane', 'traffic'],
+    parks: ['tree', 'bench', 'playground', 'grass', 'park', 'fountain'],
+    noise: ['loud', 'music', 'party', 'barking', 'night', 'construction'],
+  };
+  const filler = ['the', 'a', 'on', 'near', 'please', 'fix', 'report', 'again', 'today', 'city'];
+  const pick = (a: string[]) => a[Math.floor(rng() * a.length)];
+  const labels = Object.keys(words);
+  const records = Array.from({ length: n }, (_, i) => {
+    const label = i % 5 === 0 ? 'roads' : labels[i % 3]; // roads is the majority class
+    const text = [pick(filler), pick(words[label]), pick(filler), pick(words[label]), pick(filler)].join(' ');
+    return { text, label };
+  });
+  await ingestDataset(client, name, { text: T.COLUMN_TYPE_TEXT, label: T.COLUMN_TYPE_CATEGORY }, records);
+  return materialize(client, name, {
+    target: 'label',
+    task: preprocessing.Task.TASK_TEXT_CLASSIFICATION,
+    features: [{ column: 'text', steps: [{ text: { vocabularySize: 40, weighting: preprocessing.TextWeighting.TEXT_WEIGHTING_TF_IDF, bigrams: false, lowercase: true } }] }],
+    split: randomSplit,
+  });
+}

@@ -17,7 +17,9 @@ import type { SplitData } from './types';
 
 type Post = (m: WorkerMessage, transfer?: ArrayBuffer[]) => void;
 
-const bufferOf = (u: Uint8Array): ArrayBuffer => (u.byteOffset === 0 && u.byteLength === u.buffer.byteLength ? (u.buffer as ArrayBuffer) : (u.slice().buffer as ArrayBuffer));
+/** An ArrayBuffer holding exactly `u`'s bytes (a copy unless `u` spans its whole buffer; Buffers may share a pool). */
+const bufferOf = (u: Uint8Array): ArrayBuffer =>
+  u.byteOffset === 0 && u.byteLength === u.buffer.byteLength && !Buffer.isBuffer(u) ? (u.buffer as ArrayBuffer) : (new Uint8Array(u).buffer as ArrayBuffer);
 
 function applied(fitted: FittedTransform, s: SplitData): AppliedFeatures {
   return { x: new Float32Array(s.x.data), shape: s.x.shape, featureNames: fitted.featureNames, y: new Float32Array(s.y.data), yShape: s.y.shape };
