@@ -7,6 +7,7 @@
 // a committed one-row write with NOTIFY → LISTEN, and a bare NOTIFY → LISTEN).
 import { randomBytes } from 'node:crypto';
 import { createDb, PostgresArtifactStore } from '@cityml/db';
+import { encodeBundle, BUNDLE_FORMAT } from '@cityml/ml/bundle';
 import { startTestPlatform } from '@cityml/platform/testing';
 
 const MIB = Number(process.argv[2] ?? 32);
@@ -40,7 +41,7 @@ async function main(): Promise<void> {
     console.log(`download ${MIB} MiB: gRPC ${rate(a.length, downMs).toFixed(1)} MiB/s, store directly ${rate(a.length, getMs).toFixed(1)} MiB/s, ratio ${(getMs / downMs).toFixed(2)}`);
 
     // Event latency: SetAlias resolved → event at a watcher.
-    const small = await reg.uploadArtifact(Buffer.from('bundle'));
+    const small = await reg.uploadArtifact(encodeBundle({ format: BUNDLE_FORMAT, modelTopology: {}, weightSpecs: [], weightData: new ArrayBuffer(0), signature: { inputs: [{ name: 'x', dtype: 'float32', shape: [-1, 1] }], outputKind: 'regression' } }));
     await reg.createModelVersion({ modelName: 'bench', createModel: true, artifactId: small.artifactId });
     await reg.createModelVersion({ modelName: 'bench', artifactId: small.artifactId });
     const stop = new AbortController();

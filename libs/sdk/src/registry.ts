@@ -38,8 +38,8 @@ export interface WatchOptions {
   modelName?: string;
   /** Ends the stream (the iterable then returns without error). */
   signal?: AbortSignal;
-  /** Called with the sequence the stream starts after (the server's first message). */
-  onStart?: (startSequence: number) => void;
+  /** Called with the sequence the stream starts after (the server's first message); events wait until a returned promise settles. */
+  onStart?: (startSequence: number) => unknown;
 }
 
 /** Options of {@link RegistryClient.followModels}. */
@@ -84,6 +84,12 @@ export function parseModelSignature(value: unknown): registry.Signature {
   const horizon = Number(o.horizon ?? 0);
   if (!Number.isInteger(horizon) || horizon < 0) throw new ModelSignatureError('horizon must be a whole number');
   return registry.Signature.fromPartial({ inputs, outputKind, classLabels: labels.map(String), horizon });
+}
+
+/** Where an alias points (0 = nowhere), as of event `sequence` (or the start of a watch). */
+export interface AliasPosition {
+  version: number;
+  sequence: number;
 }
 
 /** The size of the chunks the SDK uploads (1 MiB). */
@@ -317,7 +323,7 @@ export class RegistryClient {
     try {
       for await (const m of serverStream(call)) {
         if (m.event) yield m.event;
-        else opts.onStart?.(m.startSequence);
+        else await opts.onStart?.(m.startSequence);
       }
     } catch (err) {
       if (opts.signal?.aborted && (err as CityMLClientError).code === status.CANCELLED) return;
@@ -346,12 +352,12 @@ export class RegistryClient {
           ...opts,
           afterSequence: last,
           fromStart,
-          onStart: (s) => {
+          onStart: async (s) => {
             // Known start point: any reconnect replays from here (from_start covers "nothing yet").
             last = s;
             fromStart = true;
             attempt = 0;
-            opts.onStart?.(s);
+            await opts.onStart?.(s);
           },
         })) {
           last = event.sequence;
@@ -365,6 +371,69 @@ export class RegistryClient {
       attempt++;
       opts.onReconnect?.({ attempt, afterSequence: last, error });
       await sleep(Math.min(max, min * 2 ** Math.min(attempt - 1, 10)), opts.signal);
+    }
+  }
+
+  /**
+   * Follows one alias: yields the version it points at now (0 = no such alias), then again
+   * each time it moves or is deleted, surviving disconnects like {@link followModels}. The
+   * watch starts before the current version is read, so no move is missed; right after a
+   * (re)start a value may repeat, and the last value yielded is always the current one.
+   * Inference uses it to hot-swap the model it serves. Runs until `signal` aborts.
+   */
+  async *followAlias(modelName: string, alias: string, opts: Omit<FollowOptions, 'modelName' | 'afterSequence' | 'fromStart' | 'onStart'> = {}): AsyncIterable<AliasPosition> {
+    const pending: AliasPosition[] = [];
+    let wake: (() => void) | undefined;
+    let finished = false;
+    let failure: unknown;
+    let last: number | undefined;
+    const push = (p: AliasPosition) => {
+      pending.push(p);
+      wake?.();
+    };
+    const current = async (sequence: number) => {
+      try {
+        push({ version: (await this.getVersionByAlias(modelName, alias)).version, sequence });
+      } catch (err) {
+        if (err instanceof CityMLClientError && err.code === status.NOT_FOUND && !/^model /.test(err.message)) push({ version: 0, sequence });
+        else throw err;
+      }
+    };
+    // Ends the inner watch when the caller aborts or stops iterating.
+    const inner = new AbortController();
+    const abort = () => inner.abort();
+    if (opts.signal?.aborted) inner.abort();
+    opts.signal?.addEventListener('abort', abort, { once: true });
+    const pump = (async () => {
+      try {
+        for await (const e of this.followModels({ ...opts, signal: inner.signal, modelName, onStart: current })) {
+          if (e.alias !== alias) continue;
+          if (e.type === ModelEventType.MODEL_EVENT_TYPE_ALIAS_SET) push({ version: e.version, sequence: e.sequence });
+          else if (e.type === ModelEventType.MODEL_EVENT_TYPE_ALIAS_DELETED) push({ version: 0, sequence: e.sequence });
+        }
+      } catch (err) {
+        failure = err;
+      } finally {
+        finished = true;
+        wake?.();
+      }
+    })();
+    try {
+      for (;;) {
+        while (pending.length) {
+          const p = pending.shift()!;
+          if (p.version !== last) yield p;
+          last = p.version;
+        }
+        if (finished) break;
+        await new Promise<void>((r) => (wake = r));
+        wake = undefined;
+      }
+      if (failure) throw failure;
+    } finally {
+      inner.abort();
+      opts.signal?.removeEventListener('abort', abort);
+      await pump.catch(() => undefined);
     }
   }
 

@@ -7,6 +7,8 @@ import { clientStream, type RegistryClient } from '@cityml/sdk';
 
 const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 
+jest.setTimeout(30_000);
+
 describe('registry artifacts', () => {
   let t: TestPlatform;
   let reg: RegistryClient;

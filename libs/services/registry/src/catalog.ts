@@ -1,6 +1,7 @@
 import { ArtifactNotFoundError, type ArtifactStore, type Db } from '@cityml/db';
 import { evaluation, registry } from '@cityml/proto';
 import { FailedPreconditionError, InvalidArgumentError, NotFoundError } from '@cityml/runtime';
+import { readBundleHeader, signatureToProto } from './bundle-header';
 import { EVENT, modelToProto, statusFromProto, versionToProto } from './convert';
 import { decodePageToken, encodePageToken, pageSize } from './page-token';
 import { aliasesOf } from './store/aliases';
@@ -55,13 +56,17 @@ export interface VersionOrigin {
 
 /**
  * Creates the model's next version (numbered under the model's row lock, so concurrent
- * creators get unique consecutive numbers) with its artifact's sha256 and size.
- * NOT_FOUND (model, unless create_model; artifact), INVALID_ARGUMENT.
+ * creators get unique consecutive numbers) with its artifact's sha256 and size. The
+ * artifact must be a model bundle (`encodeBundle`); its format is recorded, and its
+ * signature when the request has none. NOT_FOUND (model, unless create_model; artifact),
+ * INVALID_ARGUMENT (names, tags, not a bundle, READY without artifact).
  */
 export async function createVersion(deps: CatalogDeps, c: Caller, req: registry.CreateModelVersionRequest, origin: VersionOrigin = { source: 'trained' }): Promise<registry.ModelVersion> {
   check.modelName(req.modelName);
   check.tags(req.tags);
   let artifact = origin.artifact;
+  let formatVersion = req.formatVersion;
+  let signature = req.signature;
   if (!artifact && req.artifactId) {
     try {
       const info = await deps.artifacts.stat(c.tenant, req.artifactId);
@@ -70,6 +75,11 @@ export async function createVersion(deps: CatalogDeps, c: Caller, req: registry.
       if (err instanceof ArtifactNotFoundError) throw new NotFoundError(`artifact ${JSON.stringify(req.artifactId)} not found`);
       throw err;
     }
+    // The artifact must be a model bundle; its format and (unless given) signature are recorded.
+    const header = await readBundleHeader(deps.artifacts, c.tenant, artifact.id);
+    if (formatVersion && formatVersion !== header.format) throw InvalidArgumentError.field('format_version', `is ${formatVersion}, but the bundle is ${header.format}`);
+    formatVersion = header.format;
+    if (!signature && header.signature) signature = signatureToProto(header.signature);
   }
   const status: StatusText = statusFromProto(req.status) ?? (artifact ? 'READY' : 'PENDING');
   if (status === 'READY' && !artifact) throw InvalidArgumentError.field('artifact_id', 'a READY version needs an artifact');
@@ -85,8 +95,8 @@ export async function createVersion(deps: CatalogDeps, c: Caller, req: registry.
       artifactId: artifact?.id ?? '',
       artifactSha256: artifact?.sha256 ?? '',
       artifactSize: artifact?.size ?? 0,
-      formatVersion: req.formatVersion,
-      signature: req.signature ? registry.Signature.toJSON(req.signature) : null,
+      formatVersion,
+      signature: signature ? registry.Signature.toJSON(signature) : null,
       evaluation: req.evaluation ? evaluation.Evaluation.toJSON(req.evaluation) : null,
       metrics: req.evaluation?.metrics ?? {},
       hyperparameters: req.hyperparameters,

@@ -1,6 +1,6 @@
 import type { ArtifactStore, Db } from '@cityml/db';
 import type { registry } from '@cityml/proto';
-import type { AsyncService, CallContext } from '@cityml/runtime';
+import { requireRole, type AsyncService, type CallContext } from '@cityml/runtime';
 import * as aliases from './aliases';
 import { download, upload } from './artifacts';
 import * as catalog from './catalog';
@@ -17,6 +17,12 @@ export interface HandlerDeps {
 /** The caller of a call: tenant from verified credentials (never the body), subject as actor. */
 function caller(ctx: CallContext): catalog.Caller {
   return { tenant: ctx.principal.tenant, actor: ctx.principal.subject };
+}
+
+/** Aliases only a tenant admin may set, delete or roll back (PERMISSION_DENIED otherwise). */
+const PROTECTED_ALIASES = new Set(['production']);
+function guardAlias(ctx: CallContext, alias: string): void {
+  if (PROTECTED_ALIASES.has(alias.toLowerCase())) requireRole(ctx, 'admin', `moving the protected alias "${alias}"`);
 }
 
 /** The RegistryService handlers: decode, call the domain, encode. */
@@ -47,9 +53,11 @@ export function registryHandlers(deps: HandlerDeps) {
       return { version: await catalog.archive(deps, caller(ctx), req.modelName, req.version) };
     },
     async setAlias(req, ctx) {
+      guardAlias(ctx, req.alias);
       return aliases.setAlias(deps, caller(ctx), req);
     },
     async deleteAlias(req, ctx) {
+      guardAlias(ctx, req.alias);
       await aliases.deleteAlias(deps, caller(ctx), req.modelName, req.alias);
       return {};
     },
@@ -60,6 +68,7 @@ export function registryHandlers(deps: HandlerDeps) {
       return aliases.history(deps, caller(ctx), req);
     },
     async rollbackAlias(req, ctx) {
+      guardAlias(ctx, req.alias);
       return aliases.rollback(deps, caller(ctx), req.modelName, req.alias);
     },
     async uploadArtifact(requests, ctx) {

@@ -1,6 +1,13 @@
 import { status } from '@grpc/grpc-js';
+import { encodeBundle, BUNDLE_FORMAT } from '@cityml/ml/bundle';
 import { startTestPlatform, type TestPlatform } from '@cityml/platform/testing';
 import { ModelVersionStatus, type RegistryClient } from '@cityml/sdk';
+
+/** A minimal valid model bundle (no real model: the registry only reads its header). */
+const tinyBundle = (n = 0) =>
+  encodeBundle({ format: BUNDLE_FORMAT, modelTopology: {}, weightSpecs: [], weightData: new ArrayBuffer(0), signature: { inputs: [{ name: 'x', dtype: 'float32', shape: [-1, 1] }], outputKind: 'regression' }, metadata: { n } });
+
+jest.setTimeout(30_000);
 
 describe('registry models and versions', () => {
   let t: TestPlatform;
@@ -9,7 +16,7 @@ describe('registry models and versions', () => {
   beforeAll(async () => {
     t = await startTestPlatform({ services: ['registry'] });
     reg = t.client.registry;
-    artifactId = (await reg.uploadArtifact(Buffer.from('a tiny bundle'))).artifactId;
+    artifactId = (await reg.uploadArtifact(tinyBundle())).artifactId;
   });
   afterAll(async () => {
     await t?.stop();
@@ -24,8 +31,17 @@ describe('registry models and versions', () => {
 
   it('records the artifact sha256 and size and defaults a version with an artifact to READY', async () => {
     const v = await reg.getModelVersion('traffic', 1);
-    expect(v).toMatchObject({ artifactId, artifactSha256: artifactId, artifactSize: 'a tiny bundle'.length, status: ModelVersionStatus.MODEL_VERSION_STATUS_READY, source: 'trained' });
+    expect(v).toMatchObject({ artifactId, artifactSha256: artifactId, artifactSize: tinyBundle().length, formatVersion: BUNDLE_FORMAT, status: ModelVersionStatus.MODEL_VERSION_STATUS_READY, source: 'trained' });
     expect(v.createTime).toBeInstanceOf(Date);
+  });
+
+  it('refuses an artifact that is not a model bundle, and takes the signature from the bundle when the request has none', async () => {
+    const junk = await reg.uploadArtifact(Buffer.from('not a bundle'));
+    await expect(reg.createModelVersion({ modelName: 'traffic', artifactId: junk.artifactId })).rejects.toMatchObject({ code: status.INVALID_ARGUMENT, message: expect.stringContaining('not a CityML model bundle') });
+    await expect(reg.createModelVersion({ modelName: 'traffic', artifactId, formatVersion: 'cityml.model.v0' })).rejects.toMatchObject({ code: status.INVALID_ARGUMENT });
+    const v = await reg.getModelVersion('traffic', 2);
+    expect(v.signature).toMatchObject({ inputs: [{ name: 'x', dtype: 'float32', shape: [-1, 1] }], outputKind: 1 });
+    expect((await reg.getModel('traffic')).latestVersion).toBe(16);
   });
 
   it('refuses a duplicate model name with ALREADY_EXISTS and an unknown artifact with NOT_FOUND', async () => {

@@ -1,7 +1,12 @@
+import { encodeBundle, BUNDLE_FORMAT } from '@cityml/ml/bundle';
 import { openDatabase, startPlatform, type OpenedDatabase, type Platform } from '@cityml/platform';
 import { startTestPlatform, type TestPlatform } from '@cityml/platform/testing';
 import { createLogger, loadConfig } from '@cityml/runtime';
 import { CityML, ModelEventType, type ModelEvent, type RegistryClient } from '@cityml/sdk';
+
+/** A minimal valid model bundle (no real model: the registry only reads its header). */
+const tinyBundle = (n = 0) =>
+  encodeBundle({ format: BUNDLE_FORMAT, modelTopology: {}, weightSpecs: [], weightData: new ArrayBuffer(0), signature: { inputs: [{ name: 'x', dtype: 'float32', shape: [-1, 1] }], outputKind: 'regression' }, metadata: { n } });
 
 jest.setTimeout(30_000);
 
@@ -50,7 +55,7 @@ describe('WatchModels', () => {
   beforeAll(async () => {
     t = await startTestPlatform({ services: ['registry'] });
     reg = t.client.registry;
-    artifactId = (await reg.uploadArtifact(Buffer.from('bundle'))).artifactId;
+    artifactId = (await reg.uploadArtifact(tinyBundle())).artifactId;
   });
   afterAll(async () => {
     await t?.stop();
@@ -106,6 +111,29 @@ describe('WatchModels', () => {
     stop.abort();
     await c.done;
     expect(events.every((e) => e.modelName === 'tram')).toBe(true);
+  });
+
+  it('followAlias yields where an alias points now, then every move, and ends when the caller stops', async () => {
+    await reg.createModelVersion({ modelName: 'ferry', createModel: true, artifactId });
+    await reg.createModelVersion({ modelName: 'ferry', artifactId });
+    await reg.setAlias('ferry', 'production', 1);
+    const seen: number[] = [];
+    for await (const p of reg.followAlias('ferry', 'production', { minBackoffMs: 50 })) {
+      seen.push(p.version);
+      if (seen.length === 1) await reg.setAlias('ferry', 'production', 2);
+      else if (seen.length === 2) {
+        await reg.setAlias('ferry', 'staging', 1);
+        await reg.deleteAlias('ferry', 'production');
+      } else break;
+    }
+    expect(seen).toEqual([1, 2, 0]);
+    const none: number[] = [];
+    const stop = new AbortController();
+    for await (const p of reg.followAlias('ferry', 'canary', { signal: stop.signal })) {
+      none.push(p.version);
+      stop.abort();
+    }
+    expect(none).toEqual([0]);
   });
 
   it('delivers events across replicas, and followModels resumes after a replica restarts without missing or repeating one', async () => {
