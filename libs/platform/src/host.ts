@@ -95,9 +95,11 @@ export async function startPlatform(config: Config, log: Logger, database?: Open
       apiKey: serviceKey,
       tls: config.tls ? { caFile: config.tls.caFile, certFile: config.tls.certFile, keyFile: config.tls.keyFile } : undefined,
     });
-    const registrations = await Promise.all(
+    const created = await Promise.all(
       config.services.map((s) => SERVICE_MODULES[s].create({ config, db: opened.db, log: log.child({ service: s }), artifacts, peer })),
     );
+    // A module may host more than one gRPC service (inference also serves the Open Inference Protocol).
+    const registrations = created.flatMap((r) => [r, ...((r as { extra?: typeof created }).extra ?? [])]);
     registrations.push(adminModule.create({ db: opened.db, onKeyChanged: (hex) => authenticator?.invalidate(hex) }));
     const server = await startServer({
       config,
