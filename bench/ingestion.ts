@@ -4,7 +4,7 @@
 // in RowBatch chunks of 16,384 rows, into a committed version), of a postgres.js COPY of
 // the same rows into a scratch table, their ratio (target ≥ 0.5), and rows/s of
 // `cityml ingest` of the same rows from a CSV file.
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, statSync, openSync, writeSync, closeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -96,6 +96,17 @@ function writeCsv(file: string, d: Data): void {
   closeSync(fd);
 }
 
+function run(cmd: string, args: string[]): Promise<{ status: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const p = spawn(cmd, args, { cwd: root });
+    let stdout = '';
+    let stderr = '';
+    p.stdout.on('data', (d) => (stdout += d));
+    p.stderr.on('data', (d) => (stderr += d));
+    p.on('close', (code) => resolve({ status: code ?? -1, stdout, stderr }));
+  });
+}
+
 async function main(): Promise<void> {
   const url = process.env.CITYML_TEST_DATABASE_URL ?? process.env.DATABASE_URL;
   if (!url) throw new Error('set DATABASE_URL (e.g. postgres://postgres@127.0.0.1:5432/postgres)');
@@ -127,7 +138,9 @@ async function main(): Promise<void> {
       writeCsv(csv, data);
       spawnSync(process.execPath, [join(root, 'tools/build.mjs'), 'cli'], { cwd: root, stdio: 'inherit' });
       const c0 = performance.now();
-      const r = spawnSync(process.execPath, [join(root, 'dist/apps/cli/main.js'), 'ingest', 'bench-csv', csv, '--create', '--address', t.address, '--api-key', t.apiKey, '--json'], { cwd: root, encoding: 'utf8', maxBuffer: 1 << 26 });
+      // Asynchronously: this process hosts the server the CLI talks to.
+      const cliNodeArgs = process.env.BENCH_CLI_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
+      const r = await run(process.execPath, [...cliNodeArgs, join(root, 'dist/apps/cli/main.js'), 'ingest', 'bench-csv', csv, '--create', '--address', t.address, '--api-key', t.apiKey, '--json']);
       if (r.status !== 0) throw new Error(`cityml ingest failed: ${r.stderr}`);
       cliRate = ROWS / ((performance.now() - c0) / 1000);
       const out = JSON.parse(r.stdout);
