@@ -1,0 +1,112 @@
+import { join } from 'node:path';
+import { CLI, run, startLiveUp, type LiveUp } from './testing/live-up';
+
+/** A command of the `cityml` tree, as its help shows it. */
+interface Node {
+  path: string[];
+  usage: string;
+  subcommands: string[];
+  options: string[];
+}
+
+/** The command names in a help text's "Commands:" section (commander: two spaces, then the name). */
+function subcommandsOf(help: string): string[] {
+  const at = help.indexOf('\nCommands:\n');
+  if (at < 0) return [];
+  const names: string[] = [];
+  for (const line of help.slice(at + 11).split('\n')) {
+    if (line.trim() === '' || !line.startsWith(' ')) break;
+    const m = line.match(/^ {2}(\S+)/);
+    if (m && m[1] !== 'help') names.push(m[1].replace(/\|.*$/, ''));
+  }
+  return names;
+}
+
+function optionsOf(help: string): string[] {
+  const at = help.indexOf('\nOptions:\n');
+  if (at < 0) return [];
+  return [...help.slice(at).matchAll(/^ {2}(?:-\w, )?(--[\w-]+)/gm)].map((m) => m[1]);
+}
+
+/** Runs `cityml <path> --help` for every command, depth first, checking each exits 0. */
+async function walk(path: string[], out: Node[], failures: string[]): Promise<void> {
+  const r = await run([CLI, ...path, '--help']);
+  if (r.code !== 0) failures.push(`cityml ${path.join(' ')} --help exited ${r.code}: ${r.stderr}`);
+  const usage = r.stdout.match(/^Usage: (.*)$/m)?.[1] ?? '';
+  if (!usage.startsWith(['cityml', ...path].join(' '))) failures.push(`cityml ${path.join(' ')} --help shows "${usage}"`);
+  const node: Node = { path, usage, subcommands: subcommandsOf(r.stdout), options: optionsOf(r.stdout) };
+  out.push(node);
+  // Siblings in parallel (two cores): the tree is a few dozen commands.
+  const subs = node.subcommands;
+  for (let i = 0; i < subs.length; i += 4) await Promise.all(subs.slice(i, i + 4).map((s) => walk([...path, s], out, failures)));
+}
+
+describe('the cityml command tree', () => {
+  let tree: Node[];
+  let failures: string[];
+  beforeAll(async () => {
+    tree = [];
+    failures = [];
+    await walk([], tree, failures);
+  }, 120_000);
+
+  it('answers --help on every command with exit code 0 and its own usage line', () => {
+    expect(failures).toEqual([]);
+    const names = tree.map((n) => n.path.join(' '));
+    for (const expected of ['up', 'serve', 'ingest', 'datasets list', 'features create', 'models list', 'models report', 'samples', 'demo']) expect(names).toContain(expected);
+    expect(tree.length).toBeGreaterThan(20);
+  });
+
+  it('gives every command that talks to a server the connection flags and --json', () => {
+    const leaves = tree.filter((n) => n.subcommands.length === 0 && n.options.includes('--address'));
+    expect(leaves.length).toBeGreaterThan(10);
+    for (const n of leaves) expect({ command: n.path.join(' '), json: n.options.includes('--json'), apiKey: n.options.includes('--api-key') }).toEqual({ command: n.path.join(' '), json: true, apiKey: true });
+  });
+
+  it('answers an unknown flag with exit code 2 everywhere', async () => {
+    const leaves = tree.filter((n) => n.subcommands.length === 0 && n.path.length > 0 && !['up', 'serve', 'migrate'].includes(n.path[0]));
+    const codes = await Promise.all(leaves.slice(0, 12).map(async (n) => [n.path.join(' '), (await run([CLI, ...n.path, '--no-such-flag'])).code] as const));
+    for (const [command, code] of codes) expect({ command, code }).toEqual({ command, code: 2 });
+  }, 60_000);
+
+  describe('--json output, against a live `cityml up`', () => {
+    let up: LiveUp;
+    const parsed: string[] = [];
+    const cli = (...args: string[]) => run([CLI, ...args, ...(args[0] === 'samples' ? [] : ['--data-dir', up.dataDir])], { timeoutMs: 60_000 });
+    async function expectJson(args: string[]): Promise<unknown> {
+      const r = await cli(...args, '--json');
+      expect({ command: args.join(' '), code: r.code, stderr: r.stderr }).toEqual({ command: args.join(' '), code: 0, stderr: '' });
+      parsed.push(args.join(' '));
+      try {
+        return JSON.parse(r.stdout);
+      } catch {
+        throw new Error(`cityml ${args.join(' ')} --json printed no JSON: ${JSON.stringify(r.stdout.slice(0, 300))}`);
+      }
+    }
+
+    beforeAll(async () => {
+      up = await startLiveUp();
+    }, 60_000);
+    afterAll(() => up?.stop());
+
+    it('parses for every read-only command without arguments', async () => {
+      const lists = tree.filter((n) => n.subcommands.length === 0 && n.options.includes('--json') && /^(list|ls|loaded|whoami|status)$/.test(n.path.at(-1) ?? '') && !/<\w/.test(n.usage));
+      expect(lists.length).toBeGreaterThanOrEqual(3);
+      for (const n of lists) await expectJson(n.path);
+    }, 60_000);
+
+    it('parses for commands that make and show things: samples, ingest, datasets, features, models', async () => {
+      const csv = join(up.dataDir, 'traffic.csv');
+      expect(await expectJson(['samples', 'traffic', '--out', csv, '--sensors', '2', '--days', '12'])).toMatchObject({ rows: 2 * 12 * 24 });
+      await expectJson(['ingest', 'json-traffic', csv, '--create', '--no-progress']);
+      expect(await expectJson(['datasets', 'show', 'json-traffic'])).toBeTruthy();
+      expect(await expectJson(['datasets', 'stats', 'json-traffic'])).toBeTruthy();
+      const summary = (await expectJson(['demo', '--sensors', '2', '--days', '12', '--epochs', '2', '--name', 'json-demo'])) as { featureSet: string; job: string };
+      expect(await expectJson(['features', 'show', summary.featureSet])).toMatchObject({ id: summary.featureSet });
+      expect(await expectJson(['models', 'show', 'json-demo'])).toBeTruthy();
+      expect(await expectJson(['models', 'versions', 'json-demo'])).toBeTruthy();
+      expect(await expectJson(['models', 'report', 'json-demo', '--out', join(up.dataDir, 'r.html')])).toMatchObject({ model: 'json-demo' });
+      expect(parsed.length).toBeGreaterThan(10);
+    }, 90_000);
+  });
+});
