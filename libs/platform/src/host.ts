@@ -8,7 +8,7 @@ import { inferenceModule } from '@cityml/inference';
 import { preprocessingModule } from '@cityml/preprocessing';
 import { FILE_DESCRIPTOR_SET_BASE64 } from '@cityml/proto';
 import { registryModule } from '@cityml/registry';
-import { createApiKeyAuthenticator, startServer, type ApiKeyAuthenticator, type Config, type Logger, type RunningServer, type ServiceModule, type ServiceName } from '@cityml/runtime';
+import { createApiKeyAuthenticator, guardCalls, localAuthenticator, RateLimiter, startServer, type ApiKeyAuthenticator, type Config, type Logger, type RunningServer, type ServiceModule, type ServiceName } from '@cityml/runtime';
 import { trainingModule } from '@cityml/training';
 
 /** Every service this build can host, by name. */
@@ -88,6 +88,8 @@ export async function startPlatform(config: Config, log: Logger, database?: Open
       log.warn('CITYML_SERVICE_KEY is not set: calls to peers in other processes will be refused');
     }
     const authenticator: ApiKeyAuthenticator | undefined = config.auth ? await createApiKeyAuthenticator({ directory: new AuthStore(opened.db), serviceKey }) : undefined;
+    const rateLimiter = authenticator ? new RateLimiter(config.rateLimit) : undefined;
+    const authenticate = guardCalls(authenticator?.authenticate ?? localAuthenticator, rateLimiter);
     let selfPort = config.port;
     const selfHost = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
     const peer = (service: ServiceName) => ({
@@ -96,7 +98,7 @@ export async function startPlatform(config: Config, log: Logger, database?: Open
       tls: config.tls ? { caFile: config.tls.caFile, certFile: config.tls.certFile, keyFile: config.tls.keyFile } : undefined,
     });
     const created = await Promise.all(
-      config.services.map((s) => SERVICE_MODULES[s].create({ config, db: opened.db, log: log.child({ service: s }), artifacts, peer })),
+      config.services.map((s) => SERVICE_MODULES[s].create({ config, db: opened.db, log: log.child({ service: s }), artifacts, peer, authenticate })),
     );
     // A module may host more than one gRPC service (inference also serves the Open Inference Protocol).
     const registrations = created.flatMap((r) => [r, ...((r as { extra?: typeof created }).extra ?? [])]);
@@ -106,6 +108,7 @@ export async function startPlatform(config: Config, log: Logger, database?: Open
       log,
       services: registrations,
       authenticate: authenticator?.authenticate,
+      rateLimiter,
       descriptorSetBase64: FILE_DESCRIPTOR_SET_BASE64,
       // Closing our own pool also ends the key-change listener; a borrowed pool keeps running, so unlisten.
       onClosed: async () => (database ? await authenticator?.close().catch(() => undefined) : await opened.close()),

@@ -6,9 +6,8 @@ import { ReflectionService } from '@grpc/reflection';
 import { HealthImplementation } from 'grpc-health-check';
 import type { Logger } from 'pino';
 import type { Config } from './config';
-import { authorize } from './auth/roles';
 import { withRowLimit } from './auth/limits';
-import { RateLimiter } from './auth/rate-limit';
+import { guardCalls, RateLimiter } from './auth/rate-limit';
 import { localAuthenticator, type Authenticator } from './context';
 import { wrapService, type ServiceRegistration } from './handlers';
 import { Metrics } from './metrics';
@@ -36,6 +35,8 @@ export interface ServerOptions {
    * authenticator is given, the per-key rate limit (RESOURCE_EXHAUSTED), before its handler runs.
    */
   authenticate?: Authenticator;
+  /** The per-key buckets (default: made from `config.rateLimit` when `authenticate` is given); share one with other bindings. */
+  rateLimiter?: RateLimiter;
   /** Proto descriptor set (base64) for reflection. */
   descriptorSetBase64?: string;
   /** Extra things to close after the gRPC server has drained (db pools, HTTP servers). */
@@ -89,14 +90,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const statusMap = Object.fromEntries([['', 'SERVING'], ...options.services.map((s) => [s.fullName, 'SERVING'])]);
   const health = new HealthImplementation(statusMap);
   health.addToServer(server);
-  const limiter = new RateLimiter(options.authenticate && config.rateLimit ? config.rateLimit : { ratePerSecond: 0, burst: 1 });
-  const authenticate = options.authenticate ?? localAuthenticator;
-  const guarded: Authenticator = async (metadata, method) => {
-    const principal = await authenticate(metadata, method);
-    authorize(principal, method);
-    limiter.take(principal);
-    return principal;
-  };
+  const limiter = options.rateLimiter ?? (options.authenticate && config.rateLimit ? new RateLimiter(config.rateLimit) : undefined);
+  const guarded = guardCalls(options.authenticate ?? localAuthenticator, limiter);
   for (const s of options.services) {
     server.addService(s.definition, wrapService(withRowLimit(s, config.maxRowsPerRequest ?? 0), { authenticate: guarded, log, metrics, draining: draining.signal }));
   }

@@ -1,6 +1,7 @@
 import type { ArtifactStore, Db, SchemaMigrations } from '@cityml/db';
 import type { Logger } from 'pino';
 import type { Config, ServiceName } from './config';
+import type { Authenticator } from './context';
 import type { ServiceRegistration } from './handlers';
 
 /** How a service reaches another one (address and credentials for the SDK). */
@@ -18,6 +19,12 @@ export interface ServiceDeps {
   artifacts: ArtifactStore;
   /** Connection to another CityML service (config address, or this process). */
   peer(service: ServiceName): PeerConnection;
+  /**
+   * The check gRPC calls pass (API key, role table, rate limit), for bindings other than
+   * gRPC such as the OIP HTTP/JSON port: pass the request's headers as Metadata and the
+   * equivalent gRPC method path. Throws UNAUTHENTICATED / PERMISSION_DENIED / RESOURCE_EXHAUSTED.
+   */
+  authenticate?: Authenticator;
 }
 
 /**

@@ -1,4 +1,5 @@
-import type { Principal } from '../context';
+import type { Authenticator, Principal } from '../context';
+import { authorize } from './roles';
 import { ResourceExhaustedError } from '../errors';
 
 export interface RateLimitOptions {
@@ -53,4 +54,19 @@ export class RateLimiter {
     }
     b.tokens -= 1;
   }
+}
+
+/**
+ * The check every call passes before its handler: the principal from `authenticate`,
+ * then the role table ({@link authorize}: PERMISSION_DENIED), then the per-key rate
+ * limit (RESOURCE_EXHAUSTED). The gRPC server applies it to every RPC; other bindings
+ * (the OIP HTTP/JSON port) get it as `ServiceDeps.authenticate`.
+ */
+export function guardCalls(authenticate: Authenticator, limiter?: RateLimiter): Authenticator {
+  return async (metadata, method) => {
+    const principal = await authenticate(metadata, method);
+    authorize(principal, method);
+    limiter?.take(principal);
+    return principal;
+  };
 }

@@ -1,3 +1,4 @@
+import { createServer } from 'node:net';
 import { status } from '@grpc/grpc-js';
 import { startTestPlatform, type TestPlatform } from '@cityml/platform/testing';
 import { CityMLClientError } from '@cityml/sdk';
@@ -87,5 +88,36 @@ describe('the API key check', () => {
     expect(await code(steered.admin.listApiKeys())).toBe('PERMISSION_DENIED');
     const own = t.clientWith({ apiKey: b.apiKey, actForTenant: b.tenant });
     expect((await own.admin.listApiKeys()).every((k) => k.tenant === b.tenant)).toBe(true);
+  });
+});
+
+describe('the OIP HTTP/JSON binding', () => {
+  let t: TestPlatform;
+  let http: string;
+  beforeAll(async () => {
+    const port = await new Promise<number>((resolve) => {
+      const s = createServer().listen(0, '127.0.0.1', () => {
+        const p = (s.address() as { port: number }).port;
+        s.close(() => resolve(p));
+      });
+    });
+    t = await startTestPlatform({ services: ['registry', 'inference'], env: { CITYML_HTTP_PORT: String(port) } });
+    http = `http://127.0.0.1:${port}`;
+  });
+  afterAll(async () => {
+    await t?.stop();
+  });
+
+  const infer = (headers: Record<string, string>) =>
+    fetch(`${http}/v2/models/nope/infer`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify({ inputs: [] }) });
+
+  it('takes the same authorization header: without a key or with a bad one it is 401', async () => {
+    expect((await infer({})).status).toBe(401);
+    expect((await infer({ authorization: 'Bearer cml_' + 'B'.repeat(43) })).status).toBe(401);
+  });
+
+  it('lets a valid key through to the model lookup', async () => {
+    const reader = await t.createKey({ tenant: 'default', role: 'reader' });
+    expect((await infer({ authorization: `Bearer ${reader.apiKey}` })).status).toBe(404);
   });
 });
