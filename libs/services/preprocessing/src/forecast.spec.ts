@@ -51,8 +51,13 @@ describe('forecast resampling, gap filling and windows', () => {
     const flow: number[] = [];
     const sensor: string[] = [];
     // sensor b first (groups keep their order of first appearance), 5 hours; sensor a, 6 hours
-    for (let h = 0; h < 5; h++) ts.push(at(h)), flow.push(200 + h), sensor.push('b');
-    for (let h = 0; h < 6; h++) ts.push(at(h)), flow.push(100 + h), sensor.push('a');
+    const add = (h: number, base: number, s: string) => {
+      ts.push(at(h));
+      flow.push(base + h);
+      sensor.push(s);
+    };
+    for (let h = 0; h < 5; h++) add(h, 200, 'b');
+    for (let h = 0; h < 6; h++) add(h, 100, 'a');
     return rowBatch({ ts: ['timestamp', ts], flow: ['number', flow], sensor: ['category', sensor] });
   };
 
