@@ -189,9 +189,12 @@ export class RegistryClient {
     return this.call('listModelVersions', registry.ListModelVersionsRequest.fromPartial(req));
   }
 
-  /** PENDING → READY or FAILED. FAILED_PRECONDITION when already final. */
-  async updateModelVersionStatus(modelName: string, version: number, newStatus: ModelVersionStatus, statusMessage = ''): Promise<ModelVersion> {
-    const res = await this.call<registry.UpdateModelVersionStatusRequest, registry.UpdateModelVersionStatusResponse>('updateModelVersionStatus', { modelName, version, status: newStatus, statusMessage });
+  /**
+   * PENDING → READY or FAILED. With READY, `artifactId` attaches the bundle to a version
+   * created without one. FAILED_PRECONDITION when already final.
+   */
+  async updateModelVersionStatus(modelName: string, version: number, newStatus: ModelVersionStatus, statusMessage = '', opts: { artifactId?: string } = {}): Promise<ModelVersion> {
+    const res = await this.call<registry.UpdateModelVersionStatusRequest, registry.UpdateModelVersionStatusResponse>('updateModelVersionStatus', { modelName, version, status: newStatus, statusMessage, artifactId: opts.artifactId ?? '' });
     return res.version!;
   }
 

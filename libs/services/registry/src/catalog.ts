@@ -8,7 +8,7 @@ import { aliasesOf } from './store/aliases';
 import { appendEvents, type NewEvent } from './store/events';
 import { ensureModel, getModel, insertModel, listModels, lockModel, nextVersion } from './store/models';
 import type { StatusText } from './store/sql';
-import { archiveVersion, getVersion, insertVersion, listVersions, setStatus } from './store/versions';
+import { archiveVersion, attachArtifact, getVersion, insertVersion, listVersions, setStatus } from './store/versions';
 import * as check from './validate';
 
 /** Who is calling: the tenant (from credentials) and the subject recorded as actor. */
@@ -48,6 +48,22 @@ export async function searchModels(deps: CatalogDeps, c: Caller, req: registry.L
   return { models: page.map(modelToProto), nextPageToken: rows.length > limit ? encodePageToken('models', page[page.length - 1].name) : '' };
 }
 
+/**
+ * Checks that an artifact exists and is a model bundle; returns its sha256, size, format
+ * and signature. NOT_FOUND, INVALID_ARGUMENT (not a bundle).
+ */
+async function resolveBundle(deps: CatalogDeps, c: Caller, id: string): Promise<{ artifact: { id: string; sha256: string; size: number }; format: string; signature?: registry.Signature }> {
+  let info;
+  try {
+    info = await deps.artifacts.stat(c.tenant, id);
+  } catch (err) {
+    if (err instanceof ArtifactNotFoundError) throw new NotFoundError(`artifact ${JSON.stringify(id)} not found`);
+    throw err;
+  }
+  const header = await readBundleHeader(deps.artifacts, c.tenant, info.id);
+  return { artifact: { id: info.id, sha256: info.id, size: info.size }, format: header.format, signature: header.signature ? signatureToProto(header.signature) : undefined };
+}
+
 /** Fields of a new version that do not come from the caller's request. */
 export interface VersionOrigin {
   source: 'trained' | 'imported';
@@ -68,18 +84,11 @@ export async function createVersion(deps: CatalogDeps, c: Caller, req: registry.
   let formatVersion = req.formatVersion;
   let signature = req.signature;
   if (!artifact && req.artifactId) {
-    try {
-      const info = await deps.artifacts.stat(c.tenant, req.artifactId);
-      artifact = { id: info.id, sha256: info.id, size: info.size };
-    } catch (err) {
-      if (err instanceof ArtifactNotFoundError) throw new NotFoundError(`artifact ${JSON.stringify(req.artifactId)} not found`);
-      throw err;
-    }
-    // The artifact must be a model bundle; its format and (unless given) signature are recorded.
-    const header = await readBundleHeader(deps.artifacts, c.tenant, artifact.id);
-    if (formatVersion && formatVersion !== header.format) throw InvalidArgumentError.field('format_version', `is ${formatVersion}, but the bundle is ${header.format}`);
-    formatVersion = header.format;
-    if (!signature && header.signature) signature = signatureToProto(header.signature);
+    const bundle = await resolveBundle(deps, c, req.artifactId);
+    if (formatVersion && formatVersion !== bundle.format) throw InvalidArgumentError.field('format_version', `is ${formatVersion}, but the bundle is ${bundle.format}`);
+    artifact = bundle.artifact;
+    formatVersion = bundle.format;
+    signature ??= bundle.signature;
   }
   const status: StatusText = statusFromProto(req.status) ?? (artifact ? 'READY' : 'PENDING');
   if (status === 'READY' && !artifact) throw InvalidArgumentError.field('artifact_id', 'a READY version needs an artifact');
@@ -131,19 +140,28 @@ export async function searchVersions(deps: CatalogDeps, c: Caller, req: registry
 }
 
 /**
- * PENDING → READY or FAILED (repeating the current status is a no-op).
- * NOT_FOUND, INVALID_ARGUMENT (status), FAILED_PRECONDITION (already final; READY without artifact).
+ * PENDING → READY or FAILED (repeating the current status is a no-op). With READY, an
+ * artifact_id attaches the bundle to a version created without one.
+ * NOT_FOUND, INVALID_ARGUMENT (status; not a bundle), FAILED_PRECONDITION (already final;
+ * READY without artifact; a different artifact already attached).
  */
 export async function updateStatus(deps: CatalogDeps, c: Caller, req: registry.UpdateModelVersionStatusRequest): Promise<registry.ModelVersion> {
   check.modelName(req.modelName);
   check.versionNumber(req.version);
   const status = statusFromProto(req.status);
   if (status !== 'READY' && status !== 'FAILED') throw InvalidArgumentError.field('status', 'must be READY or FAILED');
+  const bundle = req.artifactId ? await resolveBundle(deps, c, req.artifactId) : undefined;
+  if (bundle && status !== 'READY') throw InvalidArgumentError.field('artifact_id', 'is only taken with status READY');
   await deps.db.begin(async (tx) => {
     const row = await getVersion(tx, c.tenant, req.modelName, req.version, true);
-    if (row.status === status) return;
+    if (row.status === status && (!bundle || bundle.artifact.id === row.artifact_id)) return;
     if (row.status !== 'PENDING') throw new FailedPreconditionError(`version ${req.version} is already ${row.status}`);
-    if (status === 'READY' && !row.artifact_id) throw new FailedPreconditionError(`version ${req.version} has no artifact, so it cannot be READY`);
+    if (bundle && row.artifact_id && bundle.artifact.id !== row.artifact_id) throw new FailedPreconditionError(`version ${req.version} already has an artifact; artifacts are immutable`);
+    if (status === 'READY' && !row.artifact_id && !bundle) throw new FailedPreconditionError(`version ${req.version} has no artifact, so it cannot be READY`);
+    if (bundle && !row.artifact_id) {
+      const signature = row.signature ? undefined : bundle.signature;
+      await attachArtifact(tx, c.tenant, req.modelName, req.version, { ...bundle.artifact, format: bundle.format, signature: signature ? registry.Signature.toJSON(signature) : undefined });
+    }
     await setStatus(tx, c.tenant, req.modelName, req.version, status, req.statusMessage);
     await appendEvents(tx, c.tenant, [{ type: EVENT.versionUpdated, model: req.modelName, payload: { version: req.version, status, actor: c.actor } }]);
   });

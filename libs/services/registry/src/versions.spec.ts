@@ -96,6 +96,7 @@ describe('registry models and versions', () => {
     expect((await reg.listModels({ tag: 'team' })).models.map((m) => m.name)).toEqual(['traffic', 'traffic-north']);
     const withAlias = await reg.listModels({ alias: 'production' });
     expect(withAlias.models.map((m) => [m.name, m.aliases])).toEqual([['air', { production: 2 }]]);
+    expect(withAlias.models[0].updateTime!.getTime()).toBeGreaterThanOrEqual(withAlias.models[0].createTime!.getTime());
     const first = await reg.listModels({ pageSize: 2 });
     expect(first.models.map((m) => m.name)).toEqual(['air', 'traffic']);
     const second = await reg.listModels({ pageSize: 2, pageToken: first.nextPageToken });
@@ -114,6 +115,13 @@ describe('registry models and versions', () => {
     expect(failed).toMatchObject({ status: ModelVersionStatus.MODEL_VERSION_STATUS_FAILED, statusMessage: 'diverged' });
     await expect(reg.updateModelVersionStatus('traffic-north', pending.version, ModelVersionStatus.MODEL_VERSION_STATUS_READY)).rejects.toMatchObject({ code: status.FAILED_PRECONDITION });
     await expect(reg.setAlias('traffic-north', 'production', pending.version)).rejects.toMatchObject({ code: status.FAILED_PRECONDITION });
+
+    // A version registered before its training finished gets its bundle when it becomes READY.
+    const later = await reg.createModelVersion({ modelName: 'traffic-north', lineage: { jobId: 'j9' } });
+    const ready = await reg.updateModelVersionStatus('traffic-north', later.version, ModelVersionStatus.MODEL_VERSION_STATUS_READY, '', { artifactId });
+    expect(ready).toMatchObject({ status: ModelVersionStatus.MODEL_VERSION_STATUS_READY, artifactId, artifactSize: tinyBundle().length, formatVersion: BUNDLE_FORMAT });
+    expect(ready.signature?.inputs[0].name).toBe('x');
+    await expect(reg.setAlias('traffic-north', 'production', later.version)).resolves.toMatchObject({ version: later.version });
   });
 
   it('refuses to archive an aliased version, and archives it once the alias moved', async () => {

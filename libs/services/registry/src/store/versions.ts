@@ -55,6 +55,13 @@ export async function setStatus(sql: Sql, tenant: string, model: string, version
     where tenant = ${tenant} and model = ${model} and version = ${version}`;
 }
 
+/** Attaches the artifact of a version created without one (and its signature, when it had none). */
+export async function attachArtifact(sql: Sql, tenant: string, model: string, version: number, a: { id: string; sha256: string; size: number; format: string; signature?: unknown }): Promise<void> {
+  await sql`update registry.versions set artifact_id = ${a.id}, artifact_sha256 = ${a.sha256}, artifact_size = ${a.size}, format_version = ${a.format},
+      signature = coalesce(signature, ${json(a.signature)}::jsonb), update_time = date_trunc('milliseconds', now())
+    where tenant = ${tenant} and model = ${model} and version = ${version} and artifact_id = ''`;
+}
+
 /** Marks a version archived. */
 export async function archiveVersion(sql: Sql, tenant: string, model: string, version: number): Promise<void> {
   await sql`update registry.versions set archived = true, update_time = date_trunc('milliseconds', now())

@@ -365,6 +365,8 @@ export interface UpdateModelVersionStatusRequest {
   version: number;
   status: ModelVersionStatus;
   statusMessage: string;
+  /** With READY, for a version created PENDING without one: its artifact (a model bundle). */
+  artifactId: string;
 }
 
 export interface UpdateModelVersionStatusResponse {
@@ -3808,7 +3810,7 @@ export const ListModelVersionsResponse: MessageFns<ListModelVersionsResponse> = 
 };
 
 function createBaseUpdateModelVersionStatusRequest(): UpdateModelVersionStatusRequest {
-  return { modelName: "", version: 0, status: 0, statusMessage: "" };
+  return { modelName: "", version: 0, status: 0, statusMessage: "", artifactId: "" };
 }
 
 export const UpdateModelVersionStatusRequest: MessageFns<UpdateModelVersionStatusRequest> = {
@@ -3824,6 +3826,9 @@ export const UpdateModelVersionStatusRequest: MessageFns<UpdateModelVersionStatu
     }
     if (message.statusMessage !== "") {
       writer.uint32(34).string(message.statusMessage);
+    }
+    if (message.artifactId !== "") {
+      writer.uint32(42).string(message.artifactId);
     }
     return writer;
   },
@@ -3873,6 +3878,14 @@ export const UpdateModelVersionStatusRequest: MessageFns<UpdateModelVersionStatu
             message.statusMessage = reader.string();
             continue;
           }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.artifactId = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -3899,6 +3912,11 @@ export const UpdateModelVersionStatusRequest: MessageFns<UpdateModelVersionStatu
         : isSet(object.status_message)
         ? globalThis.String(object.status_message)
         : "",
+      artifactId: isSet(object.artifactId)
+        ? globalThis.String(object.artifactId)
+        : isSet(object.artifact_id)
+        ? globalThis.String(object.artifact_id)
+        : "",
     };
   },
 
@@ -3916,6 +3934,9 @@ export const UpdateModelVersionStatusRequest: MessageFns<UpdateModelVersionStatu
     if (message.statusMessage !== "") {
       obj.statusMessage = message.statusMessage;
     }
+    if (message.artifactId !== "") {
+      obj.artifactId = message.artifactId;
+    }
     return obj;
   },
 
@@ -3930,6 +3951,7 @@ export const UpdateModelVersionStatusRequest: MessageFns<UpdateModelVersionStatu
     message.version = object.version ?? 0;
     message.status = object.status ?? 0;
     message.statusMessage = object.statusMessage ?? "";
+    message.artifactId = object.artifactId ?? "";
     return message;
   },
 };
