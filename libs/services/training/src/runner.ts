@@ -9,7 +9,7 @@ import { storedSpec } from './spec';
 import type { JobRecord, JobStore } from './store';
 import { ioOf } from './feature-io';
 import type { SplitData } from './train/types';
-import { runInWorker, TrainingFailure } from './worker-host';
+import { TrainingFailure, TrainingWorker } from './worker-host';
 
 const toArrayBuffer = (b: Buffer): ArrayBuffer => b.buffer.slice(b.byteOffset, b.byteOffset + b.length) as ArrayBuffer;
 
@@ -57,12 +57,20 @@ export class JobRunner {
   }
 
   private async attempt(qjob: QueueJob, rec: JobRecord, ctx: JobContext, log: Logger): Promise<void> {
+    const { tenant } = qjob;
+    const worker = new TrainingWorker(); // TF.js loads while the feature set and tensors arrive
+    try {
+      const fs = await this.peers.featureSet(tenant, rec.featureSetId).catch((err) => {
+        throw err instanceof NotFoundError ? new PermanentJobError(err.message) : err;
+      });
+      await this.start(qjob, rec, fs, worker, ctx, log);
+    } finally {
+      void worker.terminate();
+    }
+  }
+
+  private async start(qjob: QueueJob, rec: JobRecord, fs: preprocessing.FeatureSet, worker: TrainingWorker, ctx: JobContext, log: Logger): Promise<void> {
     const { tenant, id } = qjob;
-    const fs = await this.peers.featureSet(tenant, rec.featureSetId).catch((err) => {
-      throw err instanceof NotFoundError ? new PermanentJobError(err.message) : err;
-    });
-    const io = ioOf(fs);
-    const { spec, params } = storedSpec(rec.modelSpec, rec.hyperparameters);
     const resumeFrom = rec.checkpointArtifactId ? rec.checkpointEpoch : 0;
     const running = await this.store.update(tenant, id, {
       state: 'running',
@@ -74,6 +82,14 @@ export class JobRunner {
       error: '',
     });
     if (!running || ctx.signal.aborted) return;
+    await this.train(qjob, rec, fs, worker, ctx, log);
+  }
+
+  private async train(qjob: QueueJob, rec: JobRecord, fs: preprocessing.FeatureSet, worker: TrainingWorker, ctx: JobContext, log: Logger): Promise<void> {
+    const { tenant, id } = qjob;
+    const io = ioOf(fs);
+    const { spec, params } = storedSpec(rec.modelSpec, rec.hyperparameters);
+    const resumeFrom = rec.checkpointArtifactId ? rec.checkpointEpoch : 0;
     const [train, validation, test, transform, checkpoint, persistence, seasonal, production] = await Promise.all([
       this.split(tenant, fs.train, 'train'),
       this.split(tenant, fs.validation, 'validation'),
@@ -89,7 +105,7 @@ export class JobRunner {
     const productionBytes = production ? toArrayBuffer(production.bundle) : undefined;
     if (productionBytes) transfer.push(productionBytes);
     let chain = Promise.resolve();
-    const result = await runInWorker(
+    const result = await worker.run(
       {
         jobId: id, spec, params, io, train, validation, test,
         featureNames: fs.featureNames, classLabels: fs.classLabels, transform,
@@ -123,7 +139,7 @@ export class JobRunner {
     rec: JobRecord,
     fs: preprocessing.FeatureSet,
     transform: unknown,
-    result: Extract<Awaited<ReturnType<typeof runInWorker>>, { type: 'result' }>,
+    result: Extract<Awaited<ReturnType<TrainingWorker['run']>>, { type: 'result' }>,
     production: ProductionVersion | undefined,
   ): Promise<void> {
     const evaluation = result.evaluation;
