@@ -1,5 +1,5 @@
 import { readFileSync, writeFileSync } from 'node:fs';
-import { dirname, extname, join } from 'node:path';
+import { dirname, extname, isAbsolute, join } from 'node:path';
 import { Presets, SingleBar } from 'cli-progress';
 import type { Command } from 'commander';
 import { parse as parseYaml } from 'yaml';
@@ -251,6 +251,7 @@ export function registerRegistry(program: Command): void {
         const paths = (json.weightsManifest ?? []).flatMap((g) => g.paths ?? []);
         const weightFiles = new Map<string, Buffer>();
         for (const p of paths) {
+          if (isAbsolute(p) || p.split(/[\\/]/).includes('..')) throw new UsageError(`${opts.modelJson} names weight file ${p} outside its directory`);
           try {
             weightFiles.set(p, readFileSync(join(dirname(opts.modelJson), p)));
           } catch {

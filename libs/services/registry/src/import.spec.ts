@@ -97,6 +97,7 @@ describe('ImportModelVersion', () => {
       message: expect.stringContaining('group1-shard2of2.bin'),
     });
     await expect(reg.importModelVersion({ ...base, modelJson: '{not json', signature: regression })).rejects.toMatchObject({ code: status.INVALID_ARGUMENT });
+    await expect(reg.importModelVersion({ ...base, modelName: 'not-registered', signature: regression })).rejects.toMatchObject({ code: status.NOT_FOUND });
     expect((await reg.getModel('imported')).latestVersion).toBe(1);
   });
 

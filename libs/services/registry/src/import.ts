@@ -6,6 +6,7 @@ import { InvalidArgumentError } from '@cityml/runtime';
 import { readArtifact } from './artifacts';
 import { createVersion, type Caller, type CatalogDeps } from './catalog';
 import { bundleSignature, outputUnits } from './signature';
+import { getModel } from './store/models';
 import * as check from './validate';
 
 type ModelJson = Parameters<typeof bundleFromModelJson>[0];
@@ -66,6 +67,7 @@ function trialPredict(model: tf.LayersModel, s: BundleSignature): string | undef
 export async function importVersion(deps: CatalogDeps, c: Caller, req: registry.ImportModelVersionRequest): Promise<registry.ModelVersion> {
   check.modelName(req.modelName);
   const signature = bundleSignature(req.signature);
+  if (!req.createModel) await getModel(deps.db, c.tenant, req.modelName);
   const modelJson = parseModelJson(req.modelJson);
   const files = new Map<string, Buffer>();
   for (const [i, f] of req.weightFiles.entries()) {
