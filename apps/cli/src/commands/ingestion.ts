@@ -107,6 +107,19 @@ async function* jsonlRecords(file: string, columns: string[]): AsyncIterable<Sou
   }
 }
 
+/** ISO 8601 with microseconds (Date keeps only milliseconds). */
+function isoMicros(us: bigint): string {
+  const ms = us / 1000n - (us % 1000n < 0n ? 1n : 0n);
+  const rest = Number(us - ms * 1000n);
+  return new Date(Number(ms)).toISOString().replace('Z', String(rest).padStart(3, '0') + 'Z');
+}
+
+/** Parquet timestamps as ISO strings with µs (hyparquet's defaults make Dates, losing them). */
+const PARQUET_PARSERS = {
+  timestampFromMicroseconds: (us: bigint) => isoMicros(BigInt(us)),
+  timestampFromNanoseconds: (ns: bigint) => isoMicros(BigInt(ns) / 1000n),
+};
+
 /** Parquet rows, one row group at a time (hyparquet); `line` is the 1-based row number. */
 async function* parquetRecords(file: string, columns: string[] | undefined, onNames?: (n: string[]) => void): AsyncIterable<SourceRecord> {
   const hp = await import('hyparquet');
@@ -120,7 +133,7 @@ async function* parquetRecords(file: string, columns: string[] | undefined, onNa
   const size = statSync(file).size;
   for (const group of meta.row_groups) {
     const end = start + Number(group.num_rows);
-    const rows = (await hp.parquetReadObjects({ file: buffer, rowStart: start, rowEnd: end })) as Record<string, unknown>[];
+    const rows = (await hp.parquetReadObjects({ file: buffer, rowStart: start, rowEnd: end, parsers: PARQUET_PARSERS })) as Record<string, unknown>[];
     for (const o of rows) yield { values: wanted.map((c) => text(o[c])), line: ++row, bytes: Math.round((size * row) / Number(meta.num_rows)) };
     start = end;
   }

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 // eslint-disable-next-line @nx/enforce-module-boundaries
 import { startTestPlatform, type TestPlatform } from '@cityml/platform/testing';
 import { T, us } from './testing';
+import { writeParquet } from './testing-parquet';
 
 jest.setTimeout(60_000);
 
@@ -108,6 +109,37 @@ describe('cityml ingest and cityml datasets', () => {
     expect(JSON.parse(diff.stdout).columns.map((c: { column: string }) => c.column)).toEqual(['at', 'station', 'pm25']);
     const human = await cityml('datasets', 'stats', 'air');
     expect(human.stdout).toContain('air version 3: 7 rows');
+  });
+
+  it('imports a Parquet file row group by row group, keeping microseconds', async () => {
+    const f = join(dir, 'p.parquet');
+    writeFileSync(
+      f,
+      writeParquet(
+        [
+          { name: 'at', kind: 'timestamp_micros', values: [1709294400123456, 1709294460000000, 1709294520000001] },
+          { name: 'v', kind: 'double', values: [1.5, null, -2] },
+          { name: 'n', kind: 'int64', values: [1, -2, 3] },
+          { name: 'word', kind: 'utf8', values: ['a', null, 'ü'] },
+        ],
+        2,
+      ),
+    );
+    const r = await cityml('ingest', 'pq', f, '--create', '--json');
+    expect(r.stderr).toBe('');
+    expect(JSON.parse(r.stdout)).toMatchObject({ rowsAccepted: 3, version: { version: 1 } });
+    const d = await t.client.ingestion.getDataset('pq');
+    expect(d.schema!.columns.map((c) => [c.name, c.type])).toEqual([
+      ['at', T.COLUMN_TYPE_TIMESTAMP],
+      ['v', T.COLUMN_TYPE_NUMBER],
+      ['n', T.COLUMN_TYPE_INTEGER],
+      ['word', T.COLUMN_TYPE_CATEGORY],
+    ]);
+    expect(await t.client.ingestion.readRecords({ dataset: 'pq' })).toEqual([
+      { at: 1709294400123456, v: 1.5, n: 1, word: 'a' },
+      { at: 1709294460000000, v: null, n: -2, word: null },
+      { at: 1709294520000001, v: -2, n: 3, word: 'ü' },
+    ]);
   });
 
   it('exits 2 on a usage error and 1 on an unknown dataset', async () => {

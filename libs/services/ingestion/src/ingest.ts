@@ -66,7 +66,7 @@ function rawRow(batch: WireRowBatch, i: number): string {
   return JSON.stringify(out);
 }
 
-/** Writes to a COPY stream with backpressure, failing fast if the stream errored. */
+/** Writes to a COPY stream with backpressure (`once` rejects if the stream errors meanwhile). */
 async function writeAll(copy: Writable, chunks: Buffer[]): Promise<void> {
   for (const chunk of chunks) {
     if (!copy.write(chunk)) await once(copy, 'drain');
