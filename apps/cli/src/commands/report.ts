@@ -2,7 +2,7 @@ import { writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { status } from '@grpc/grpc-js';
 import { registry } from '@cityml/proto';
-import { CityMLClientError, parseModelRef, recordsFromRowBatch, type CityML, type ModelVersion } from '@cityml/sdk';
+import { CityMLClientError, recordsFromRowBatch, type CityML, type ModelVersion } from '@cityml/sdk';
 import { connect, withConnection, type ConnectionFlags } from '../connection';
 import { fail, print, UsageError } from '../output';
 import { barChart, esc, heatmap, lineChart, scatterPlot } from './charts';
@@ -15,9 +15,16 @@ interface ReportFlags extends ConnectionFlags {
   history: string;
 }
 
-/** The version NAME[@ALIAS|@N] names; without either: `production` when set, else the latest version. */
+/** NAME, NAME@ALIAS, NAME:VERSION (or NAME@VERSION). */
+function parseRef(ref: string): { name: string; alias?: string; version?: number } {
+  const m = /^([^@:\s]+)(?:[@:]v?(\d+)|@([^@:\s]+))?$/.exec(ref.trim());
+  if (!m) throw new UsageError(`${ref} is not NAME, NAME@ALIAS or NAME:VERSION`);
+  return { name: m[1], ...(m[2] ? { version: Number(m[2]) } : {}), ...(m[3] ? { alias: m[3] } : {}) };
+}
+
+/** The version NAME[@ALIAS|:VERSION] names; without either: `production` when set, else the latest version. */
 async function resolveVersion(client: CityML, ref: string): Promise<ModelVersion> {
-  const { name, alias, version } = parseModelRef(ref);
+  const { name, alias, version } = parseRef(ref);
   if (version) return client.registry.getModelVersion(name, version);
   if (alias) return client.registry.getVersionByAlias(name, alias);
   const model = await client.registry.getModel(name);
@@ -69,7 +76,7 @@ async function forecastChart(client: CityML, v: ModelVersion, flags: ReportFlags
   const group = groupCol ? String(flags.group ?? rows[0]?.[groupCol] ?? '') : '';
   const series = rows.filter((r) => !groupCol || String(r[groupCol]) === group).map((r) => ({ ...r, [timeCol]: new Date((r[timeCol] as number) / 1000) }));
   if (series.length < 2) return undefined;
-  const p = await client.predict({ name: v.modelName, version: v.version }, series as never);
+  const p = await client.predict(`${v.modelName}:${v.version}`, series);
   const fc = p.forecasts.find((s) => s.group === group) ?? p.forecasts[0];
   const last = (series[series.length - 1][timeCol] as Date).getTime();
   const freq = (fs.spec?.forecast?.frequencySeconds || 3600) * 1000;
@@ -143,7 +150,7 @@ ${parts.map((p) => `<h2>${esc(p.title)}</h2>\n${p.html}`).join('\n')}
 export function registerReport(program: Command): void {
   const models = program.commands.find((c) => c.name() === 'models') ?? program.command('models').description('the model registry');
   withConnection(models.command('report').description('write an HTML evaluation report: metrics against baselines, predicted vs actual or a confusion matrix, a forecast, training curves'))
-    .argument('<model>', 'NAME, NAME@ALIAS or NAME@VERSION (default: production, else the latest version)')
+    .argument('<model>', 'NAME, NAME@ALIAS or NAME:VERSION (default: production, else the latest version)')
     .requiredOption('--out <file.html>', 'the HTML file to write')
     .option('--group <id>', 'forecast models: the series to chart (default: the first in the data)')
     .option('--history <hours>', 'forecast models: hours of readings before the forecast', '72')

@@ -12,6 +12,8 @@ interface SamplesFlags {
   count?: string;
   seed?: string;
   start?: string;
+  last?: string;
+  format: string;
   json?: boolean;
 }
 
@@ -41,13 +43,27 @@ function rowsOf(kind: string, f: SamplesFlags): Iterable<object> {
   }
 }
 
-/** Writes CSV lines to `out` (a file) or stdout, with backpressure; resolves with the row count. */
-async function writeCsv(rows: Iterable<object>, out: string | undefined): Promise<{ rows: number; columns: string[] }> {
+/** Only the rows of the last `hours` hours of the generated window (by their `ts`). */
+function* lastHours(rows: Iterable<object>, hours: number | undefined): Generator<object> {
+  if (!hours) return yield* rows;
+  const all = [...rows] as { ts: string }[];
+  const end = Math.max(...all.map((r) => Date.parse(r.ts)));
+  yield* all.filter((r) => Date.parse(r.ts) > end - hours * 3600_000);
+}
+
+/** JSON lines: one object per row. */
+function* toJsonl(rows: Iterable<object>): Generator<string> {
+  for (const r of rows) yield JSON.stringify(r) + '\n';
+}
+
+/** Writes CSV (header first) or JSON lines to `out` (a file) or stdout, with backpressure. */
+async function writeRows(rows: Iterable<object>, format: string, out: string | undefined): Promise<{ rows: number; columns: string[] }> {
   const stream = out ? createWriteStream(out) : process.stdout;
-  let count = -1;
+  const csv = format === 'csv';
+  let count = csv ? -1 : 0;
   let columns: string[] = [];
-  for (const line of toCsv(rows)) {
-    if (count < 0) columns = line.trim().split(',');
+  for (const line of csv ? toCsv(rows) : toJsonl(rows)) {
+    if (csv ? count < 0 : count === 0) columns = csv ? line.trim().split(',') : Object.keys(JSON.parse(line));
     count++;
     if (!stream.write(line)) await once(stream, 'drain');
   }
@@ -59,30 +75,32 @@ async function writeCsv(rows: Iterable<object>, out: string | undefined): Promis
 }
 
 /**
- * `cityml samples traffic|air|311 [--out FILE.csv]`: deterministic synthetic city data
- * as CSV (the same flags always give the same file).
+ * `cityml samples traffic|air|311 [--out FILE] [--format csv|jsonl] [--last HOURS]`:
+ * deterministic synthetic city data (the same flags always give the same file).
  */
 export function registerSamples(program: Command): void {
   program
     .command('samples')
-    .description('write deterministic synthetic city data as CSV: traffic counts, air quality or 311 requests')
+    .description('write deterministic synthetic city data as CSV or JSON lines: traffic counts, air quality or 311 requests')
     .addArgument(new Argument('<kind>', 'which data').choices(['traffic', 'air', '311']))
-    .option('--out <file>', 'CSV file to write (default: standard output)')
+    .option('--out <file>', 'file to write (default: standard output)')
     .option('--sensors <n>', 'traffic: sensors (default 20)')
     .option('--stations <n>', 'air: stations (default 6)')
     .option('--days <n>', 'traffic and air: days of hourly readings (default 90 for traffic, 30 for air)')
     .option('--count <n>', '311: requests (default 2000)')
     .option('--seed <n>', 'random seed (default per kind)')
     .addOption(new Option('--start <iso>', 'first hour, ISO 8601 (default 2026-01-05T05:00:00Z)'))
+    .option('--last <hours>', 'only the readings of the last N hours of the window (e.g. the history a forecast needs)')
+    .addOption(new Option('--format <format>', 'output format').choices(['csv', 'jsonl']).default('csv'))
     .option('--json', 'print a JSON summary (with --out)')
-    .addHelpText('after', '\nExamples:\n  npx cityml samples traffic --out traffic.csv --sensors 5 --days 30\n  npx cityml samples 311 --count 500 > requests.csv\n')
+    .addHelpText('after', '\nExamples:\n  npx cityml samples traffic --out traffic.csv --sensors 5 --days 30\n  npx cityml samples 311 --count 500 > requests.csv\n  npx cityml samples traffic --sensors 5 --days 30 --last 48 --format jsonl --out recent.jsonl\n')
     .action(async (kind: string, flags: SamplesFlags) => {
       try {
-        const rows = rowsOf(kind, flags);
+        const rows = lastHours(rowsOf(kind, flags), positiveInt('last', flags.last));
         const t0 = Date.now();
-        const written = await writeCsv(rows, flags.out);
+        const written = await writeRows(rows, flags.format, flags.out);
         if (flags.out) {
-          print({ kind, file: flags.out, rows: written.rows, columns: written.columns, ms: Date.now() - t0 }, flags, (v) => `wrote ${v.rows} ${kind} rows (${v.columns.join(', ')}) to ${v.file}`);
+          print({ kind, file: flags.out, format: flags.format, rows: written.rows, columns: written.columns, ms: Date.now() - t0 }, flags, (v) => `wrote ${v.rows} ${kind} rows (${v.columns.join(', ')}) to ${v.file}`);
         }
       } catch (err) {
         fail(err);

@@ -4,8 +4,10 @@
  * method of {@link CityML} (e.g. `client.ingestCsv(file, dataset)`).
  * @packageDocumentation
  */
-export * from './rows';
+// toRowBatch and parseModelRef of ./rows and ./predict are not re-exported: the inference
+// client exports its own under those names.
+export { schemaOfRows, rowsToCsv, type PlainRow, type PlainValue } from './rows';
 export * from './ingest';
 export * from './wait';
-export * from './predict';
+export { predict, plainPrediction, type ModelSelector, type PlainPrediction, type ForecastSeries } from './predict';
 export type { CityMLHelpers } from './methods';

@@ -1,6 +1,7 @@
 import type { ingestion, preprocessing, training } from '@cityml/proto';
 import type { CityML } from '../cityml';
 import { ingestCsv, ingestRows, type IngestHelperOptions } from './ingest';
+import type { PredictOptions } from '../inference';
 import { predict, type ModelSelector, type PlainPrediction } from './predict';
 import type { PlainRow } from './rows';
 import type { SubmitJobInput } from '../training';
@@ -17,7 +18,7 @@ export interface CityMLHelpers {
   /** {@link trainAndWait}: submits a training job and waits for it to end. */
   trainAndWait(request: SubmitJobInput, options?: WaitOptions & TrainCallbacks): Promise<training.Job>;
   /** {@link predict}: predictions from plain row objects. */
-  predict(model: string | ModelSelector, rows: readonly PlainRow[], options?: { requestId?: string; deadlineMs?: number }): Promise<PlainPrediction>;
+  predict(model: string | ModelSelector | { modelName: string; alias?: string; version?: number }, rows: readonly PlainRow[], options?: PredictOptions): Promise<PlainPrediction>;
 }
 
 declare module '../cityml' {

@@ -1,7 +1,7 @@
-import { inference } from '@cityml/proto';
+import type { inference } from '@cityml/proto';
 import type { CityML } from '../cityml';
-import { callOptions, unary } from '../core';
-import { toRowBatch, type PlainRow } from './rows';
+import type { PredictOptions } from '../inference';
+import type { PlainRow } from './rows';
 
 /** A registered model to predict with: its name and an alias or a version (neither: `production`). */
 export interface ModelSelector {
@@ -61,17 +61,26 @@ export function plainPrediction(res: inference.PredictResponse): PlainPrediction
 }
 
 /**
- * Predicts with a registered model from plain row objects with the dataset's column
- * names (Dates or ISO 8601 strings for timestamps). For a forecast model, give each
- * series' last readings (enough for its lags and windows); the answer has the next
- * `horizon` values per series.
+ * Predicts with a registered model (`NAME`, `NAME@ALIAS`, `NAME@VERSION`, `NAME:VERSION`
+ * or a {@link ModelSelector}) from plain row objects with the dataset's column names
+ * (Dates or ISO 8601 strings for timestamps; see {@link toRowBatch}) through the
+ * inference client, and returns plain values. For a forecast model, give each series'
+ * last readings (enough for its lags and windows); the answer has the next `horizon`
+ * values per series.
  * @throws CityMLClientError NOT_FOUND (unknown model, version or alias), INVALID_ARGUMENT
  * (a missing or mistyped column; details name column and row), UNAVAILABLE (the model
  * failed to load), UNAUTHENTICATED / PERMISSION_DENIED.
  */
-export async function predict(client: CityML, model: string | ModelSelector, rows: readonly PlainRow[], options: { requestId?: string; deadlineMs?: number } = {}): Promise<PlainPrediction> {
-  const { name, alias, version } = parseModelRef(model);
-  const raw = client.inference.raw;
-  const req = inference.PredictRequest.fromPartial({ modelName: name, alias: alias ?? '', version: version ?? 0, rows: toRowBatch(rows), requestId: options.requestId ?? '' });
-  return plainPrediction(await unary(raw.predict.bind(raw), req, callOptions(client.options, options.deadlineMs ?? 60_000)));
+export async function predict(client: CityML, model: string | ModelSelector | { modelName: string; alias?: string; version?: number }, rows: readonly PlainRow[], options: PredictOptions = {}): Promise<PlainPrediction> {
+  return plainPrediction(await client.inference.predict(modelText(model), rows as Record<string, unknown>[], { deadlineMs: 60_000, ...options }));
+}
+
+/** `NAME`, `NAME@ALIAS` or `NAME:VERSION` for a reference given as text or as an object. */
+function modelText(model: string | ModelSelector | { modelName: string; alias?: string; version?: number }): string {
+  if (typeof model === 'string') {
+    const m = /^(.+)@v?(\d+)$/.exec(model);
+    return m ? `${m[1]}:${m[2]}` : model;
+  }
+  const name = 'modelName' in model ? model.modelName : model.name;
+  return model.version ? `${name}:${model.version}` : model.alias ? `${name}@${model.alias}` : name;
 }

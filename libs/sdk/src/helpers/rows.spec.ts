@@ -1,30 +1,29 @@
-import { common } from '@cityml/proto';
-import { parseModelRef, toRowBatch } from '../index';
+import { plainPrediction, rowsToCsv } from '../index';
+import { parseModelRef } from './predict';
 
-const T = common.ColumnType;
-
-describe('the plain-row conversion', () => {
-  it('types columns by their values and marks missing values as nulls', () => {
-    const batch = toRowBatch([
-      { ts: '2026-01-05T05:00:00Z', sensor: 'S01', flow: 12.5, ok: true },
-      { ts: new Date('2026-01-05T06:00:00Z'), sensor: 'S02', flow: null },
+describe('the plain-row helpers', () => {
+  it('render plain rows as CSV with quoting, Dates as ISO 8601 and nulls as empty cells', () => {
+    const csv = rowsToCsv([
+      { ts: new Date('2026-01-05T05:00:00Z'), note: 'a, "b"', flow: 3 },
+      { ts: '2026-01-05T06:00:00Z', note: null, flow: NaN },
     ]);
-    expect(batch.rowCount).toBe(2);
-    const by = Object.fromEntries(batch.columns.map((c) => [c.name, c]));
-    expect(by.ts.type).toBe(T.COLUMN_TYPE_TIMESTAMP);
-    expect(by.ts.timestamps).toEqual([Date.parse('2026-01-05T05:00:00Z') * 1000, Date.parse('2026-01-05T06:00:00Z') * 1000]);
-    expect(by.sensor).toMatchObject({ type: T.COLUMN_TYPE_TEXT, strings: ['S01', 'S02'] });
-    expect(by.flow.type).toBe(T.COLUMN_TYPE_NUMBER);
-    expect(by.flow.numbers[0]).toBe(12.5);
-    expect([...by.flow.nulls]).toEqual([0b10]);
-    expect(by.ok.type).toBe(T.COLUMN_TYPE_BOOLEAN);
-    expect([...by.ok.nulls]).toEqual([0b10]);
+    expect(csv).toBe('ts,note,flow\n2026-01-05T05:00:00.000Z,"a, ""b""",3\n2026-01-05T06:00:00Z,,\n');
   });
 
-  it('reads model references with an alias or a version', () => {
+  it('turn a forecast answer into one series per group', () => {
+    const p = plainPrediction({ modelName: 'm', modelVersion: 2, values: [], labels: [], probabilities: [], classLabels: [], groups: ['S01', 'S02'], forecast: [1, 2, 3, 4], horizon: 2, requestId: '' });
+    expect(p).toMatchObject({ kind: 'forecast', modelVersion: 2, forecasts: [{ group: 'S01', values: [1, 2] }, { group: 'S02', values: [3, 4] }] });
+  });
+
+  it('turn a classification answer into labels with per-class probabilities', () => {
+    const p = plainPrediction({ modelName: 'm', modelVersion: 1, values: [], labels: ['parks', 'water'], probabilities: [0.9, 0.1, 0.2, 0.8], classLabels: ['parks', 'water'], groups: [], forecast: [], horizon: 0, requestId: '' });
+    expect(p.kind).toBe('classification');
+    expect(p.probabilities).toEqual([{ parks: 0.9, water: 0.1 }, { parks: 0.2, water: 0.8 }]);
+  });
+
+  it('read model references with an alias or a version', () => {
     expect(parseModelRef('traffic')).toEqual({ name: 'traffic' });
     expect(parseModelRef('traffic@production')).toEqual({ name: 'traffic', alias: 'production' });
     expect(parseModelRef('traffic@3')).toEqual({ name: 'traffic', version: 3 });
-    expect(parseModelRef('traffic@v4')).toEqual({ name: 'traffic', version: 4 });
   });
 });
