@@ -88,6 +88,15 @@ describe('feature sets', () => {
     expect(c.transformArtifactId).not.toBe(a.transformArtifactId);
   });
 
+  it('belong to their tenant: another tenant sees neither them nor the dataset', async () => {
+    const list = await t.client.preprocessing.listFeatureSets({ dataset: 'traffic' });
+    const id = list.featureSets[0].id;
+    const other = await t.newTenant();
+    await expect(other.client.preprocessing.getFeatureSet(id)).rejects.toMatchObject({ code: status.NOT_FOUND });
+    expect((await other.client.preprocessing.listFeatureSets({})).featureSets).toEqual([]);
+    await expect(other.client.preprocessing.createFeatureSet({ dataset: 'traffic', spec: tabular })).rejects.toMatchObject({ code: status.NOT_FOUND });
+  });
+
   it('answer NOT_FOUND for an unknown id', async () => {
     await expect(t.client.preprocessing.getFeatureSet('00000000-0000-0000-0000-000000000000')).rejects.toMatchObject({ code: status.NOT_FOUND });
     await expect(t.client.preprocessing.getFeatureSet('nope')).rejects.toMatchObject({ code: status.NOT_FOUND });
