@@ -120,6 +120,18 @@ describe('registry aliases', () => {
     await expect(reg.rollbackAlias('parking', 'production')).resolves.toMatchObject({ version: 3, previousVersion: 1 });
   });
 
+  it('lets a writer move ordinary aliases but only an admin move production', async () => {
+    const writer = await t.createKey({ tenant: t.tenant, role: 'writer' });
+    await expect(writer.client.registry.setAlias('energy', 'staging', 3)).resolves.toMatchObject({ version: 3 });
+    await expect(writer.client.registry.setAlias('energy', 'production', 3)).rejects.toMatchObject({ code: status.PERMISSION_DENIED });
+    await expect(writer.client.registry.rollbackAlias('energy', 'production')).rejects.toMatchObject({ code: status.PERMISSION_DENIED });
+    const reader = await t.createKey({ tenant: t.tenant, role: 'reader' });
+    await expect(reader.client.registry.getVersionByAlias('energy', 'staging')).resolves.toMatchObject({ version: 3 });
+    await expect(reader.client.registry.setAlias('energy', 'staging', 1)).rejects.toMatchObject({ code: status.PERMISSION_DENIED });
+    const history = await reg.listAliasHistory('energy', { alias: 'staging', pageSize: 1 });
+    expect(history.changes[0]).toMatchObject({ toVersion: 3, actor: writer.id });
+  });
+
   it('keeps aliases of other tenants apart', async () => {
     const other = await t.newTenant();
     await expect(other.client.registry.getModel('energy')).rejects.toMatchObject({ code: status.NOT_FOUND });
