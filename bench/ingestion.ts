@@ -134,6 +134,7 @@ async function main(): Promise<void> {
     const dir = mkdtempSync(join(tmpdir(), 'cityml-bench-'));
     let cliRate = NaN;
     try {
+      if (process.env.BENCH_SKIP_CLI) throw new Error('skipped (BENCH_SKIP_CLI)');
       const csv = join(dir, 'rows.csv');
       writeCsv(csv, data);
       spawnSync(process.execPath, [join(root, 'tools/build.mjs'), 'cli'], { cwd: root, stdio: 'inherit' });
