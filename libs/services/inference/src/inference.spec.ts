@@ -1,3 +1,7 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Metadata, status } from '@grpc/grpc-js';
 import { frameFromRows, predict } from '@cityml/ml';
 import { inference } from '@cityml/proto';
@@ -182,6 +186,40 @@ describe('the inference service', () => {
     expect(flow!.tensorBytes).toBeGreaterThan(0);
     expect(flow!.requests).toBeGreaterThan(0);
     expect(res.models.find((m) => m.modelName === 'broken')).toMatchObject({ state: 'failed', error: 'model bundle weights are truncated' });
+  });
+
+  describe('cityml predict', () => {
+    const cli = (...args: string[]) =>
+      new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
+        execFile(process.execPath, [join(__dirname, '../../../../dist/apps/cli/main.js'), ...args, '--address', t.address, '--data-dir', tmpdir()], (err, stdout, stderr) =>
+          resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+        );
+      });
+
+    it('predicts from --json rows and from a JSON Lines file', async () => {
+      const rows = [{ speed: 30, lane: 'north' }, { speed: 70, lane: 'east' }];
+      const res = await call({ modelName: 'flow', rows: rowBatch(rows, reg.schema) });
+      const a = await cli('predict', 'flow:1', '--json', JSON.stringify(rows), '--output', 'json');
+      expect(a.stderr).toBe('');
+      expect(a.code).toBe(0);
+      const out = JSON.parse(a.stdout);
+      expect(out).toMatchObject({ modelName: 'flow', modelVersion: 1, kind: 'regression' });
+      out.values.forEach((v: number, i: number) => expect(v).toBeCloseTo(res.values[i], 6));
+      const file = join(mkdtempSync(join(tmpdir(), 'predict-')), 'rows.jsonl');
+      writeFileSync(file, seriesRows(6, 50).map((r) => JSON.stringify(r)).join('\n') + '\n');
+      const b = await cli('predict', 'flow-forecast@production', '--file', file);
+      expect(b.code).toBe(0);
+      expect(b.stdout).toMatch(/model flow-forecast version 1 \(forecast\)/);
+      expect(b.stdout).toMatch(/^b\s+3\s+-?\d/m);
+    });
+
+    it('exits 1 with the reason for a bad column and 2 for a usage error', async () => {
+      const bad = await cli('predict', 'flow', '--json', '{"speed": 30}');
+      expect(bad.code).toBe(1);
+      expect(bad.stderr).toMatch(/INVALID_ARGUMENT: column lane: missing/);
+      expect((await cli('predict', 'flow')).code).toBe(2);
+      expect((await cli('predict', 'flow@@x', '--json', '{}')).code).toBe(2);
+    });
   });
 
   it('exposes per-model metrics', async () => {
