@@ -43,6 +43,7 @@ export function jobToProto(r: JobRecord): training.Job {
     createTime: r.createTime,
     startTime: r.startTime ?? undefined,
     endTime: r.endTime ?? undefined,
+    trainStartTime: r.trainStartTime ?? undefined,
     promotionMargin: r.promotionMargin,
     checkpointArtifactId: r.checkpointArtifactId,
     checkpointEpoch: r.checkpointEpoch,

@@ -79,6 +79,7 @@ export class JobRunner {
       resumedFromEpoch: resumeFrom,
       epoch: resumeFrom,
       history: rec.history.slice(0, resumeFrom),
+      trainStartTime: null,
       error: '',
     });
     if (!running || ctx.signal.aborted) return;
@@ -116,6 +117,7 @@ export class JobRunner {
       ctx.signal,
       {
         onReady: (backend) => void this.store.update(tenant, id, { backend }).catch((err) => log.warn({ err }, 'recording the backend failed')),
+        onTraining: () => void this.store.update(tenant, id, { trainStartTime: new Date() }).catch((err) => log.warn({ err }, 'recording the start failed')),
         onEpoch: (m) => {
           chain = chain.then(async () => {
             const art = await this.artifacts.put(tenant, [new Uint8Array(m.checkpoint)], { mediaType: 'application/vnd.cityml.checkpoint' });

@@ -38,6 +38,7 @@ export interface JobRecord {
   bestEpoch: number;
   createTime: Date;
   startTime: Date | null;
+  trainStartTime: Date | null;
   endTime: Date | null;
 }
 
@@ -49,7 +50,7 @@ const COLUMNS: Record<string, string> = {
   productionVersion: 'production_version', blessed: 'blessed', blessingReason: 'blessing_reason', promoted: 'promoted',
   error: 'error', backend: 'backend', checkpointArtifactId: 'checkpoint_artifact_id', checkpointEpoch: 'checkpoint_epoch',
   resumedFromEpoch: 'resumed_from_epoch', stoppedEarly: 'stopped_early', bestEpoch: 'best_epoch', history: 'history',
-  startTime: 'start_time', endTime: 'end_time',
+  startTime: 'start_time', trainStartTime: 'train_start_time', endTime: 'end_time',
 };
 
 type Row = Record<string, unknown>;
@@ -67,7 +68,7 @@ function toRecord(r: Row): JobRecord {
     error: r.error as string, backend: r.backend as string, checkpointArtifactId: r.checkpoint_artifact_id as string,
     checkpointEpoch: r.checkpoint_epoch as number, resumedFromEpoch: r.resumed_from_epoch as number,
     stoppedEarly: r.stopped_early as boolean, bestEpoch: r.best_epoch as number, createTime: r.create_time as Date,
-    startTime: (r.start_time as Date) ?? null, endTime: (r.end_time as Date) ?? null,
+    startTime: (r.start_time as Date) ?? null, trainStartTime: (r.train_start_time as Date) ?? null, endTime: (r.end_time as Date) ?? null,
   };
 }
 

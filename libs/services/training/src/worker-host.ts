@@ -7,6 +7,8 @@ type Result = Extract<WorkerMessage, { type: 'result' }>;
 /** Callbacks of one training run in a worker thread. */
 export interface RunCallbacks {
   onReady(backend: string): void;
+  /** The network is built and the first batch starts. */
+  onTraining(): void;
   /** Called in order, once per epoch; the run waits for nothing. */
   onEpoch(m: Extract<WorkerMessage, { type: 'epoch' }>): void;
 }
@@ -63,6 +65,7 @@ export class TrainingWorker {
       if (signal.aborted) onAbort();
       worker.on('message', (m: WorkerMessage) => {
         if (m.type === 'ready') cb.onReady(m.backend);
+        else if (m.type === 'training') cb.onTraining();
         else if (m.type === 'epoch') cb.onEpoch(m);
         else if (m.type === 'result') finish(() => resolve(m));
         else if (m.type === 'cancelled') finish(() => resolve('cancelled'));

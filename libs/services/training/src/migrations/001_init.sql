@@ -35,6 +35,7 @@ create table if not exists training.jobs (
   best_epoch             integer not null default 0,
   create_time            timestamptz not null default now(),
   start_time             timestamptz,
+  train_start_time       timestamptz,
   end_time               timestamptz,
   update_time            timestamptz not null default now()
 );

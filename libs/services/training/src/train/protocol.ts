@@ -31,6 +31,7 @@ export interface StartMessage {
 /** Worker → main thread messages. */
 export type WorkerMessage =
   | { type: 'ready'; backend: string }
+  | { type: 'training' }
   | { type: 'epoch'; metrics: EpochLog; checkpoint: ArrayBuffer }
   | {
       type: 'result';

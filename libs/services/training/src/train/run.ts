@@ -59,6 +59,7 @@ export async function runTraining(msg: StartMessage, post: Post): Promise<void> 
   const model = buildModel(msg.spec, msg.io, msg.params.seed);
   const train = applied(fitted, msg.train);
   const validation = applied(fitted, msg.validation);
+  post({ type: 'training' });
   const result = await trainModel(model, {
     task: msg.io.task,
     params: msg.params,

@@ -239,6 +239,8 @@ export interface Job {
   task: string;
   /** The registered model's version that was production when the job was evaluated (0 = none). */
   productionVersion: number;
+  /** When the current attempt's first batch started (data loaded, network built). */
+  trainStartTime?: Date | undefined;
 }
 
 export interface SubmitJobRequest {
@@ -662,6 +664,7 @@ function createBaseJob(): Job {
     totalEpochs: 0,
     task: "",
     productionVersion: 0,
+    trainStartTime: undefined,
   };
 }
 
@@ -756,6 +759,9 @@ export const Job: MessageFns<Job> = {
     }
     if (message.productionVersion !== 0) {
       writer.uint32(240).int64(message.productionVersion);
+    }
+    if (message.trainStartTime !== undefined) {
+      Timestamp.encode(toTimestamp(message.trainStartTime), writer.uint32(250).fork()).join();
     }
     return writer;
   },
@@ -1013,6 +1019,14 @@ export const Job: MessageFns<Job> = {
             message.productionVersion = longToNumber(reader.int64());
             continue;
           }
+          case 31: {
+            if (tag !== 250) {
+              break;
+            }
+
+            message.trainStartTime = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1123,6 +1137,11 @@ export const Job: MessageFns<Job> = {
         : isSet(object.production_version)
         ? globalThis.Number(object.production_version)
         : 0,
+      trainStartTime: isSet(object.trainStartTime)
+        ? fromJsonTimestamp(object.trainStartTime)
+        : isSet(object.train_start_time)
+        ? fromJsonTimestamp(object.train_start_time)
+        : undefined,
     };
   },
 
@@ -1218,6 +1237,9 @@ export const Job: MessageFns<Job> = {
     if (message.productionVersion !== 0) {
       obj.productionVersion = Math.round(message.productionVersion);
     }
+    if (message.trainStartTime !== undefined) {
+      obj.trainStartTime = message.trainStartTime.toISOString();
+    }
     return obj;
   },
 
@@ -1262,6 +1284,7 @@ export const Job: MessageFns<Job> = {
     message.totalEpochs = object.totalEpochs ?? 0;
     message.task = object.task ?? "";
     message.productionVersion = object.productionVersion ?? 0;
+    message.trainStartTime = object.trainStartTime ?? undefined;
     return message;
   },
 };
