@@ -75,6 +75,22 @@ describe('datasets and a round trip of every column type', () => {
     await expect(t.client.ingestion.readRecords({ dataset: 'air', version: 9 })).rejects.toMatchObject({ code: status.NOT_FOUND });
   });
 
+  it('streams a version in messages of batch_size rows', async () => {
+    const chunks = [];
+    for await (const r of t.client.ingestion.readRows({ dataset: 'air', batchSize: 2 })) chunks.push(r.rows!.rowCount);
+    expect(chunks).toEqual([2, 2, 2]);
+  });
+
+  it("keeps tenants apart: another tenant neither sees nor collides with this tenant's datasets", async () => {
+    const other = await t.newTenant();
+    await expect(other.client.ingestion.getDataset('air')).rejects.toMatchObject({ code: status.NOT_FOUND });
+    await expect(other.client.ingestion.readRecords({ dataset: 'air' })).rejects.toMatchObject({ code: status.NOT_FOUND });
+    const mine = await other.client.ingestion.createDataset({ name: 'air', schema });
+    expect(mine.latestVersion).toBe(0);
+    expect((await other.client.ingestion.listDatasets()).datasets.map((d) => d.name)).toEqual(['air']);
+    expect((await t.client.ingestion.getDataset('air')).latestVersion).toBe(2);
+  });
+
   it('refuses bad names, duplicate names and bad schemas with INVALID_ARGUMENT naming the field', async () => {
     for (const name of ['Air', '1air', 'a'.repeat(64), 'air quality', '']) {
       await expect(t.client.ingestion.createDataset({ name, schema })).rejects.toMatchObject({ code: status.INVALID_ARGUMENT, message: expect.stringContaining('name') });
