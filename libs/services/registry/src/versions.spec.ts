@@ -134,4 +134,14 @@ describe('registry models and versions', () => {
     expect((await reg.listModelVersions({ modelName: 'air', includeArchived: true })).versions.map((v) => v.version)).toEqual([4, 3, 2, 1]);
     await expect(reg.setAlias('air', 'staging', 2)).rejects.toMatchObject({ code: status.FAILED_PRECONDITION });
   });
+
+  it('publishes a bundle as a version in one call and fetches it back by alias (the SDK calls of training and inference)', async () => {
+    const bundle = tinyBundle(42);
+    const v = await reg.publishModelVersion(bundle, { modelName: 'published', createModel: true, lineage: { jobId: 'job-42' } });
+    expect(v).toMatchObject({ version: 1, artifactSize: bundle.length, status: ModelVersionStatus.MODEL_VERSION_STATUS_READY });
+    await reg.setAlias('published', 'champion', 1);
+    const fetched = await reg.fetchModelBundle('published', { alias: 'champion' });
+    expect(fetched.version.lineage?.jobId).toBe('job-42');
+    expect(fetched.bundle.equals(bundle)).toBe(true);
+  });
 });
