@@ -97,6 +97,25 @@ describe('feature sets', () => {
     await expect(other.client.preprocessing.createFeatureSet({ dataset: 'traffic', spec: tabular })).rejects.toMatchObject({ code: status.NOT_FOUND });
   });
 
+  it('list newest first, page by page', async () => {
+    const all = (await t.client.preprocessing.listFeatureSets({ dataset: 'traffic-copy' })).featureSets;
+    expect(all.length).toBe(2);
+    const first = await t.client.preprocessing.listFeatureSets({ dataset: 'traffic-copy', pageSize: 1 });
+    expect(first.featureSets.map((f) => f.id)).toEqual([all[0].id]);
+    const second = await t.client.preprocessing.listFeatureSets({ dataset: 'traffic-copy', pageSize: 1, pageToken: first.nextPageToken });
+    expect(second.featureSets.map((f) => f.id)).toEqual([all[1].id]);
+    expect(second.nextPageToken).toBe('');
+    expect(all[0].createTime!.getTime()).toBeGreaterThanOrEqual(all[1].createTime!.getTime());
+    await expect(t.client.preprocessing.listFeatureSets({ pageToken: 'garbage' })).rejects.toMatchObject({ code: status.INVALID_ARGUMENT });
+  });
+
+  it('preview the first rows of a dataset version', async () => {
+    const res = await t.client.preprocessing.previewTransform({ dataset: 'traffic', spec: tabular, limit: 7 });
+    expect(res.shape).toEqual([7, 10]);
+    expect(res.values).toHaveLength(70);
+    expect(res.targetShape).toEqual([7, 1]);
+  });
+
   it('answer NOT_FOUND for an unknown id', async () => {
     await expect(t.client.preprocessing.getFeatureSet('00000000-0000-0000-0000-000000000000')).rejects.toMatchObject({ code: status.NOT_FOUND });
     await expect(t.client.preprocessing.getFeatureSet('nope')).rejects.toMatchObject({ code: status.NOT_FOUND });

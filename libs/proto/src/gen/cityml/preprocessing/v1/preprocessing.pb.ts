@@ -454,7 +454,18 @@ export interface TextVectorize {
   lowercase?: boolean | undefined;
 }
 
-/** One step of a feature column's pipeline. */
+/**
+ * One step of a feature column's pipeline. One-value steps (impute, clip, standardize,
+ * min_max, log1p) come first; then one encoder (one_hot, hash_buckets, text) or any number
+ * of time steps (datetime_parts, calendar_flags). Which steps fit which column type:
+ *   NUMBER: impute clip standardize min_max log1p
+ *   INTEGER, BOOLEAN: those and one_hot hash_buckets
+ *   TIMESTAMP: impute standardize min_max datetime_parts calendar_flags
+ *   CATEGORY: impute one_hot hash_buckets (an encoder is required)
+ *   TEXT: impute text (required)
+ * A step that does not fit is INVALID_ARGUMENT naming it, e.g.
+ * `spec.features[2].steps[0].one_hot: column "speed" is NUMBER; one_hot fits INTEGER, BOOLEAN, CATEGORY`.
+ */
 export interface Step {
   impute?: Impute | undefined;
   clip?: Clip | undefined;
@@ -473,6 +484,7 @@ export interface FeatureColumn {
   steps: Step[];
 }
 
+/** Rows shuffled with a seeded PRNG (the same seed gives the same split of the same version). */
 export interface RandomSplit {
   validationFraction: number;
   testFraction: number;
@@ -522,6 +534,13 @@ export interface ForecastSpec {
   seasonality: number;
 }
 
+/**
+ * The declarative feature spec. The service normalizes it (defaults resolved from the
+ * dataset: time column, time zone; split fractions; fill; layout) and stores that form;
+ * spec_hash is the sha256 of its protobuf encoding. Without a split a tabular task uses a
+ * random 80 / 10 / 10 split with seed 0 (fractions 0 and 0 mean 0.1 and 0.1); a forecast
+ * needs a time split. Statistics are fitted on the train split only.
+ */
 export interface FeatureSpec {
   target: string;
   task: Task;
