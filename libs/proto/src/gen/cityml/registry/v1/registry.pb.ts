@@ -6802,7 +6802,13 @@ export const RegistryServiceService = {
     responseSerialize: (value: ListModelsResponse): Buffer => Buffer.from(ListModelsResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): ListModelsResponse => ListModelsResponse.decode(value),
   },
-  /** Versions are numbered 1, 2, 3… per model, unique under concurrent creation. */
+  /**
+   * Versions are numbered 1, 2, 3… per model, unique under concurrent creation. The
+   * artifact must be a model bundle (encodeBundle); its sha256, size and format are
+   * recorded, and its signature when the request has none. Status defaults to READY with
+   * an artifact, PENDING without. NOT_FOUND (model unless create_model; artifact),
+   * INVALID_ARGUMENT (not a bundle).
+   */
   createModelVersion: {
     path: "/cityml.registry.v1.RegistryService/CreateModelVersion" as const,
     requestStream: false as const,
@@ -6837,7 +6843,10 @@ export const RegistryServiceService = {
       Buffer.from(ListModelVersionsResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): ListModelVersionsResponse => ListModelVersionsResponse.decode(value),
   },
-  /** Sets PENDING → READY or FAILED. */
+  /**
+   * Sets PENDING → READY or FAILED (READY may attach the artifact). FAILED_PRECONDITION
+   * when the version is already READY or FAILED.
+   */
   updateModelVersionStatus: {
     path: "/cityml.registry.v1.RegistryService/UpdateModelVersionStatus" as const,
     requestStream: false as const,
@@ -6863,7 +6872,10 @@ export const RegistryServiceService = {
       Buffer.from(ArchiveModelVersionResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): ArchiveModelVersionResponse => ArchiveModelVersionResponse.decode(value),
   },
-  /** Moves an alias atomically; FAILED_PRECONDITION when expected_version is stale. */
+  /**
+   * Moves an alias atomically; FAILED_PRECONDITION when expected_version is stale or the
+   * target is archived or not READY. PERMISSION_DENIED: `production` needs an admin key.
+   */
   setAlias: {
     path: "/cityml.registry.v1.RegistryService/SetAlias" as const,
     requestStream: false as const,
@@ -6905,7 +6917,10 @@ export const RegistryServiceService = {
       Buffer.from(ListAliasHistoryResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): ListAliasHistoryResponse => ListAliasHistoryResponse.decode(value),
   },
-  /** Moves an alias back to the version it pointed at before its last change. */
+  /**
+   * Moves an alias back to the version it pointed at before its last change (a second
+   * rollback undoes the first). FAILED_PRECONDITION when there is no earlier version.
+   */
   rollbackAlias: {
     path: "/cityml.registry.v1.RegistryService/RollbackAlias" as const,
     requestStream: false as const,
@@ -6939,7 +6954,11 @@ export const RegistryServiceService = {
       Buffer.from(DownloadArtifactResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): DownloadArtifactResponse => DownloadArtifactResponse.decode(value),
   },
-  /** Brings in a TF.js Layers model (model.json plus uploaded weight files). */
+  /**
+   * Brings in a TF.js Layers model (model.json plus uploaded weight files): loaded, checked
+   * against the signature and by one trial prediction, stored as a bundle, READY.
+   * INVALID_ARGUMENT naming what does not match.
+   */
   importModelVersion: {
     path: "/cityml.registry.v1.RegistryService/ImportModelVersion" as const,
     requestStream: false as const,
@@ -6951,7 +6970,12 @@ export const RegistryServiceService = {
       Buffer.from(ImportModelVersionResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): ImportModelVersionResponse => ImportModelVersionResponse.decode(value),
   },
-  /** Model, version and alias events, resumable from a sequence number. */
+  /**
+   * Model, version and alias events, resumable from a sequence number: every event after
+   * it exactly once, in order, across replicas. The first message carries only
+   * start_sequence. The stream ends when the server drains; reconnect after the last
+   * sequence seen.
+   */
   watchModels: {
     path: "/cityml.registry.v1.RegistryService/WatchModels" as const,
     requestStream: false as const,
@@ -6969,29 +6993,53 @@ export interface RegistryServiceServer extends UntypedServiceImplementation {
   getModel: handleUnaryCall<GetModelRequest, GetModelResponse>;
   /** Search by name prefix, tag and alias; paginated. */
   listModels: handleUnaryCall<ListModelsRequest, ListModelsResponse>;
-  /** Versions are numbered 1, 2, 3… per model, unique under concurrent creation. */
+  /**
+   * Versions are numbered 1, 2, 3… per model, unique under concurrent creation. The
+   * artifact must be a model bundle (encodeBundle); its sha256, size and format are
+   * recorded, and its signature when the request has none. Status defaults to READY with
+   * an artifact, PENDING without. NOT_FOUND (model unless create_model; artifact),
+   * INVALID_ARGUMENT (not a bundle).
+   */
   createModelVersion: handleUnaryCall<CreateModelVersionRequest, CreateModelVersionResponse>;
   getModelVersion: handleUnaryCall<GetModelVersionRequest, GetModelVersionResponse>;
   /** Search by tag, alias and metric threshold; paginated. */
   listModelVersions: handleUnaryCall<ListModelVersionsRequest, ListModelVersionsResponse>;
-  /** Sets PENDING → READY or FAILED. */
+  /**
+   * Sets PENDING → READY or FAILED (READY may attach the artifact). FAILED_PRECONDITION
+   * when the version is already READY or FAILED.
+   */
   updateModelVersionStatus: handleUnaryCall<UpdateModelVersionStatusRequest, UpdateModelVersionStatusResponse>;
   /** Soft delete. FAILED_PRECONDITION when an alias points at the version. */
   archiveModelVersion: handleUnaryCall<ArchiveModelVersionRequest, ArchiveModelVersionResponse>;
-  /** Moves an alias atomically; FAILED_PRECONDITION when expected_version is stale. */
+  /**
+   * Moves an alias atomically; FAILED_PRECONDITION when expected_version is stale or the
+   * target is archived or not READY. PERMISSION_DENIED: `production` needs an admin key.
+   */
   setAlias: handleUnaryCall<SetAliasRequest, SetAliasResponse>;
   deleteAlias: handleUnaryCall<DeleteAliasRequest, DeleteAliasResponse>;
   getVersionByAlias: handleUnaryCall<GetVersionByAliasRequest, GetVersionByAliasResponse>;
   /** Every change of an alias; with `at`, the version the alias pointed at then. */
   listAliasHistory: handleUnaryCall<ListAliasHistoryRequest, ListAliasHistoryResponse>;
-  /** Moves an alias back to the version it pointed at before its last change. */
+  /**
+   * Moves an alias back to the version it pointed at before its last change (a second
+   * rollback undoes the first). FAILED_PRECONDITION when there is no earlier version.
+   */
   rollbackAlias: handleUnaryCall<RollbackAliasRequest, RollbackAliasResponse>;
   /** Client streaming upload; INVALID_ARGUMENT (nothing stored) when the sha256 does not match. */
   uploadArtifact: handleClientStreamingCall<UploadArtifactRequest, UploadArtifactResponse>;
   downloadArtifact: handleServerStreamingCall<DownloadArtifactRequest, DownloadArtifactResponse>;
-  /** Brings in a TF.js Layers model (model.json plus uploaded weight files). */
+  /**
+   * Brings in a TF.js Layers model (model.json plus uploaded weight files): loaded, checked
+   * against the signature and by one trial prediction, stored as a bundle, READY.
+   * INVALID_ARGUMENT naming what does not match.
+   */
   importModelVersion: handleUnaryCall<ImportModelVersionRequest, ImportModelVersionResponse>;
-  /** Model, version and alias events, resumable from a sequence number. */
+  /**
+   * Model, version and alias events, resumable from a sequence number: every event after
+   * it exactly once, in order, across replicas. The first message carries only
+   * start_sequence. The stream ends when the server drains; reconnect after the last
+   * sequence seen.
+   */
   watchModels: handleServerStreamingCall<WatchModelsRequest, WatchModelsResponse>;
 }
 
@@ -7043,7 +7091,13 @@ export interface RegistryServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: ListModelsResponse) => void,
   ): ClientUnaryCall;
-  /** Versions are numbered 1, 2, 3… per model, unique under concurrent creation. */
+  /**
+   * Versions are numbered 1, 2, 3… per model, unique under concurrent creation. The
+   * artifact must be a model bundle (encodeBundle); its sha256, size and format are
+   * recorded, and its signature when the request has none. Status defaults to READY with
+   * an artifact, PENDING without. NOT_FOUND (model unless create_model; artifact),
+   * INVALID_ARGUMENT (not a bundle).
+   */
   createModelVersion(
     request: CreateModelVersionRequest,
     callback: (error: ServiceError | null, response: CreateModelVersionResponse) => void,
@@ -7090,7 +7144,10 @@ export interface RegistryServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: ListModelVersionsResponse) => void,
   ): ClientUnaryCall;
-  /** Sets PENDING → READY or FAILED. */
+  /**
+   * Sets PENDING → READY or FAILED (READY may attach the artifact). FAILED_PRECONDITION
+   * when the version is already READY or FAILED.
+   */
   updateModelVersionStatus(
     request: UpdateModelVersionStatusRequest,
     callback: (error: ServiceError | null, response: UpdateModelVersionStatusResponse) => void,
@@ -7122,7 +7179,10 @@ export interface RegistryServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: ArchiveModelVersionResponse) => void,
   ): ClientUnaryCall;
-  /** Moves an alias atomically; FAILED_PRECONDITION when expected_version is stale. */
+  /**
+   * Moves an alias atomically; FAILED_PRECONDITION when expected_version is stale or the
+   * target is archived or not READY. PERMISSION_DENIED: `production` needs an admin key.
+   */
   setAlias(
     request: SetAliasRequest,
     callback: (error: ServiceError | null, response: SetAliasResponse) => void,
@@ -7184,7 +7244,10 @@ export interface RegistryServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: ListAliasHistoryResponse) => void,
   ): ClientUnaryCall;
-  /** Moves an alias back to the version it pointed at before its last change. */
+  /**
+   * Moves an alias back to the version it pointed at before its last change (a second
+   * rollback undoes the first). FAILED_PRECONDITION when there is no earlier version.
+   */
   rollbackAlias(
     request: RollbackAliasRequest,
     callback: (error: ServiceError | null, response: RollbackAliasResponse) => void,
@@ -7226,7 +7289,11 @@ export interface RegistryServiceClient extends Client {
     metadata?: Metadata,
     options?: Partial<CallOptions>,
   ): ClientReadableStream<DownloadArtifactResponse>;
-  /** Brings in a TF.js Layers model (model.json plus uploaded weight files). */
+  /**
+   * Brings in a TF.js Layers model (model.json plus uploaded weight files): loaded, checked
+   * against the signature and by one trial prediction, stored as a bundle, READY.
+   * INVALID_ARGUMENT naming what does not match.
+   */
   importModelVersion(
     request: ImportModelVersionRequest,
     callback: (error: ServiceError | null, response: ImportModelVersionResponse) => void,
@@ -7242,7 +7309,12 @@ export interface RegistryServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: ImportModelVersionResponse) => void,
   ): ClientUnaryCall;
-  /** Model, version and alias events, resumable from a sequence number. */
+  /**
+   * Model, version and alias events, resumable from a sequence number: every event after
+   * it exactly once, in order, across replicas. The first message carries only
+   * start_sequence. The stream ends when the server drains; reconnect after the last
+   * sequence seen.
+   */
   watchModels(request: WatchModelsRequest, options?: Partial<CallOptions>): ClientReadableStream<WatchModelsResponse>;
   watchModels(
     request: WatchModelsRequest,
