@@ -121,7 +121,8 @@ async function main(): Promise<void> {
     console.log(`bare model.fit:          ${bare.toFixed(2)} s wall (${bare1.wall.toFixed(2)} before, ${bare2.wall.toFixed(2)} after), ${bareCpu.toFixed(2)} s CPU`);
     console.log(`ratio:                   ${(service / bare).toFixed(3)} wall, ${(serviceCpu / bareCpu).toFixed(3)} CPU (target ≤ 1.15)`);
     const startup = done.trainStartTime && done.createTime ? (done.trainStartTime.getTime() - done.createTime.getTime()) / 1000 : NaN;
-    console.log(`submit → first batch:    ${startup.toFixed(3)} s (target < 1 s: claimed, tensors downloaded, worker thread and network ready)`);
+    const claimed = done.startTime && done.createTime ? (done.startTime.getTime() - done.createTime.getTime()) / 1000 : NaN;
+    console.log(`submit → first batch:    ${startup.toFixed(3)} s (target < 1 s; claimed after ${claimed.toFixed(3)} s, then tensors downloaded, worker thread and network ready)`);
     console.log(`submit → first epoch:    ${(firstEpoch / 1000).toFixed(3)} s (of which the epoch itself ${done.history[0]?.seconds.toFixed(3)} s)`);
     tf.dispose([xt, yt, xv, yv]);
   } finally {

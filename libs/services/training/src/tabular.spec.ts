@@ -115,4 +115,17 @@ describe('training tabular models', () => {
     expect(worse.blessingReason).toMatch(/not promoted: rmse .* does not beat production version 1/);
     expect((await t.client.registry.getVersionByAlias('city-demand', 'production')).version).toBe(1);
   });
+
+  it('stops early on validation loss with patience and reproduces a run from its seed', async () => {
+    const req = { featureSetId: linear.id, modelName: 'early', model: { hiddenUnits: [8] }, hyperparameters: { epochs: 300, batchSize: 64, learningRate: 0.02, earlyStoppingPatience: 2, seed: 11 } };
+    const [a, b] = await Promise.all([trainToEnd(t.client, req), trainToEnd(t.client, req)]);
+    expect(a.error).toBe('');
+    expect(a.stoppedEarly).toBe(true);
+    expect(a.history.length).toBeLessThan(300);
+    expect(a.bestEpoch).toBe(a.history.length - 2);
+    const best = Math.min(...a.history.map((h) => h.valLoss));
+    expect(a.history[a.bestEpoch - 1].valLoss).toBe(best);
+    expect(b.history.map((h) => h.loss)).toEqual(a.history.map((h) => h.loss));
+    expect(b.evaluation!.metrics.rmse).toBe(a.evaluation!.metrics.rmse);
+  });
 });
