@@ -106,8 +106,8 @@ export class Datasets {
     return toDatasetProto(await this.store.createDataset(tenant, { name: req.name, description: req.description, schema, labels: req.labels }));
   }
 
-  async get(tenant: string, name: string): Promise<DatasetRow> {
-    checkDatasetName(name, 'name');
+  async get(tenant: string, name: string, field = 'name'): Promise<DatasetRow> {
+    checkDatasetName(name, field);
     return this.store.getDataset(tenant, name);
   }
 

@@ -49,20 +49,20 @@ export function ingestionHandlers(store: IngestionStore) {
       return ingestor.ingest(requests, ctx.principal.tenant, ctx.signal);
     },
     async *readRows(req, ctx) {
-      const d = await datasets.get(ctx.principal.tenant, req.dataset);
+      const d = await datasets.get(ctx.principal.tenant, req.dataset, 'dataset');
       yield* reads.readRows(d, req, ctx.principal.tenant, ctx.signal);
     },
     async listVersions(req, ctx) {
-      return reads.listVersions(await datasets.get(ctx.principal.tenant, req.dataset), req, ctx.principal.tenant);
+      return reads.listVersions(await datasets.get(ctx.principal.tenant, req.dataset, 'dataset'), req, ctx.principal.tenant);
     },
     async getStatistics(req, ctx) {
-      return reads.statistics(await datasets.get(ctx.principal.tenant, req.dataset), req.version, ctx.principal.tenant);
+      return reads.statistics(await datasets.get(ctx.principal.tenant, req.dataset, 'dataset'), req.version, ctx.principal.tenant);
     },
     async compareVersions(req, ctx) {
-      return reads.compare(await datasets.get(ctx.principal.tenant, req.dataset), req, ctx.principal.tenant);
+      return reads.compare(await datasets.get(ctx.principal.tenant, req.dataset, 'dataset'), req, ctx.principal.tenant);
     },
     async listQuarantine(req, ctx) {
-      return reads.quarantine(await datasets.get(ctx.principal.tenant, req.dataset), req, ctx.principal.tenant);
+      return reads.quarantine(await datasets.get(ctx.principal.tenant, req.dataset, 'dataset'), req, ctx.principal.tenant);
     },
   } satisfies AsyncService<typeof ingestionDefinition>;
 }

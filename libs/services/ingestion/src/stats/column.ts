@@ -1,6 +1,6 @@
 import { common, ingestion } from '@cityml/proto';
 import { CategoryCounts, type CategoryState } from './categories';
-import { KLL_RANK_ERROR, KllSketch, type KllState } from './kll';
+import { KLL_K, KLL_RANK_ERROR, KllSketch, type KllState } from './kll';
 import { EMPTY_MOMENTS, meanOf, mergeMoments, momentsOf, stddev, type Moments } from './moments';
 
 const T = common.ColumnType;
@@ -147,7 +147,7 @@ export function columnStatisticsProto(s: ColumnStatsState): ingestion.ColumnStat
     if (s.sketch && s.sketch.n > 0) {
       const sketch = KllSketch.from(s.sketch);
       out.numeric.quantiles = sketch.quantiles(REPORTED_QUANTILES).map((value, i) => ({ q: REPORTED_QUANTILES[i], value }));
-      out.numeric.quantileRankError = s.sketch.n <= 200 ? 0 : KLL_RANK_ERROR;
+      out.numeric.quantileRankError = s.sketch.n < KLL_K ? 0 : KLL_RANK_ERROR;
       const edges = [m.min, ...sketch.quantiles([0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9]), m.max];
       out.numeric.histogramEdges = edges;
       out.numeric.histogramCounts = edges.slice(1).map((e, i) => Math.round((sketch.rank(e) - (i === 0 ? 0 : sketch.rank(edges[i]))) * s.sketch!.n));

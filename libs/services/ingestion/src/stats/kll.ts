@@ -64,7 +64,7 @@ export class KllSketch {
    */
   addAll(values: ArrayLike<number>, count = values.length): void {
     if (!count) return;
-    const sorted = Float64Array.from({ length: count }, (_, i) => values[i]).sort();
+    const sorted = (values instanceof Float64Array ? values.slice(0, count) : Float64Array.from(values).subarray(0, count)).sort();
     const l0 = this.levels[0];
     for (let i = 0; i < count; i++) l0.push(sorted[i]);
     this.size += count;

@@ -294,7 +294,7 @@ export interface NumericStatistics {
   quantiles: Quantile[];
   /**
    * Documented bound on the rank error of the quantiles (fraction of count): a KLL
-   * sketch with k = 200, 0.0133 with 99% confidence; 0 while exact (at most 200 values).
+   * sketch with k = 200, 0.0133 with 99% confidence; 0 while exact (below 200 values).
    */
   quantileRankError: number;
   /**
