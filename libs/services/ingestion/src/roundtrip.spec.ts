@@ -1,6 +1,4 @@
 import { status } from '@grpc/grpc-js';
-// Tests host the service the way `cityml up` does (a test-only edge back to the platform).
-// eslint-disable-next-line @nx/enforce-module-boundaries
 import { startTestPlatform, type TestPlatform } from '@cityml/platform/testing';
 import { rowBatchFromRecords } from '@cityml/sdk';
 import { col, T, us } from './testing';

@@ -1,5 +1,3 @@
-// Tests host the service the way `cityml up` does (a test-only edge back to the platform).
-// eslint-disable-next-line @nx/enforce-module-boundaries
 import { startTestPlatform, type TestPlatform } from '@cityml/platform/testing';
 import { rowBatchFromRecords } from '@cityml/sdk';
 import { col, T } from './testing';
