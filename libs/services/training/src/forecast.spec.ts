@@ -1,4 +1,3 @@
-// eslint-disable-next-line @nx/enforce-module-boundaries
 import { startTestPlatform, type TestPlatform } from '@cityml/platform/testing';
 import { ModelKind } from '@cityml/sdk';
 import { seasonalFeatureSet, trainToEnd } from './testing/fixtures';

@@ -1,4 +1,3 @@
-// eslint-disable-next-line @nx/enforce-module-boundaries
 import { startTestPlatform, type TestPlatform } from '@cityml/platform/testing';
 import { JobState, type TrainingJob } from '@cityml/sdk';
 import type { preprocessing } from '@cityml/proto';

@@ -1,4 +1,3 @@
-// eslint-disable-next-line @nx/enforce-module-boundaries
 import { startPlatform, type Platform } from '@cityml/platform';
 import { createTestDatabase } from '@cityml/db/testing';
 import { createLogger, loadConfig } from '@cityml/runtime';

@@ -1,4 +1,3 @@
-// eslint-disable-next-line @nx/enforce-module-boundaries
 import { startTestPlatform, type TestPlatform } from '@cityml/platform/testing';
 import { status } from '@grpc/grpc-js';
 import { CityMLClientError, JobState, ModelKind } from '@cityml/sdk';
