@@ -70,7 +70,10 @@ function deadlineOf(call: AnyCall): Date | undefined {
 
 /** Reads a client stream as an async iterable that throws CANCELLED if the caller broke off. */
 async function* incoming<T>(call: AsyncIterable<T> & AnyCall): AsyncIterable<T> {
-  for await (const message of call) {
+  // Not the default iterator: it destroys the stream when reading ends, which on a bidi
+  // call also kills the writable side, so the status would never be sent.
+  const messages = (call as unknown as { iterator?: (o: { destroyOnReturn: boolean }) => AsyncIterable<T> }).iterator?.({ destroyOnReturn: false }) ?? call;
+  for await (const message of messages) {
     if (call.cancelled) break;
     yield message;
   }
