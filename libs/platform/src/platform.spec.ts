@@ -1,6 +1,4 @@
 import { status } from '@grpc/grpc-js';
-import { ingestion } from '@cityml/proto';
-import { CityMLClientError, unary, callOptions } from '@cityml/sdk';
 import { startTestPlatform, type TestPlatform } from './testing';
 
 describe('a platform hosting all five services', () => {
