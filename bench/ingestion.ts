@@ -129,6 +129,12 @@ async function main(): Promise<void> {
     const ingestRate = ROWS / ((performance.now() - t0) / 1000);
     if (res.version?.rowCount !== ROWS) throw new Error(`ingested ${res.version?.rowCount} rows`);
 
+    const r0 = performance.now();
+    let read = 0;
+    for await (const r of t.client.ingestion.readRows({ dataset: 'bench', batchSize: 16_384 })) read += r.rows!.rowCount;
+    const readRate = read / ((performance.now() - r0) / 1000);
+    if (read !== ROWS) throw new Error(`read ${read} rows`);
+
     const copyRate = await copyReference(t.databaseUrl, data);
 
     const dir = mkdtempSync(join(tmpdir(), 'cityml-bench-'));
@@ -161,6 +167,7 @@ async function main(): Promise<void> {
         `postgres.js COPY:  ${fmt(copyRate)} rows/s`,
         `ratio:             ${(ingestRate / copyRate).toFixed(2)} (target ≥ 0.50)`,
         `CLI CSV import:    ${fmt(cliRate)} rows/s`,
+        `ReadRows:          ${fmt(readRate)} rows/s (for information)`,
       ].join('\n') + '\n',
     );
   } finally {
