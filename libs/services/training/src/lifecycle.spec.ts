@@ -72,4 +72,22 @@ describe('the life of a training job', () => {
     expect(latencies[Math.floor(latencies.length * 0.9)]).toBeLessThan(100);
     await t.client.training.cancelJob(long.id);
   });
+
+  it('lists jobs newest first with filters and page tokens, and answers NOT_FOUND for unknown ids', async () => {
+    const all = (await t.client.training.listJobs({})).jobs;
+    expect(all.length).toBeGreaterThanOrEqual(4);
+    const times = all.map((j) => j.createTime!.getTime());
+    expect([...times].sort((a, b) => b - a)).toEqual(times);
+    const first = await t.client.training.listJobs({ pageSize: 1 });
+    expect(first.jobs).toHaveLength(1);
+    const second = await t.client.training.listJobs({ pageSize: 1, pageToken: first.nextPageToken });
+    expect(second.jobs[0].id).not.toBe(first.jobs[0].id);
+    expect(second.jobs[0].id).toBe(all[1].id);
+    const served = await t.client.training.listJobs({ modelName: 'served', state: JobState.JOB_STATE_DONE });
+    expect(served.jobs.map((j) => j.modelName)).toEqual(['served']);
+    const cancelled = await t.client.training.listJobs({ state: JobState.JOB_STATE_CANCELLED });
+    expect(cancelled.jobs.every((j) => j.state === JobState.JOB_STATE_CANCELLED)).toBe(true);
+    await expect(t.client.training.getJob('no-such-job')).rejects.toMatchObject({ code: 5 });
+    await expect(t.client.training.listJobs({ pageToken: 'garbage' })).rejects.toMatchObject({ code: 3, details: [{ field: 'page_token' }] });
+  });
 });
