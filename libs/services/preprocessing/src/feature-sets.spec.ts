@@ -1,7 +1,7 @@
 import { status } from '@grpc/grpc-js';
 import { PostgresArtifactStore } from '@cityml/db';
 import { deserializeTransform } from '@cityml/ml';
-// eslint-disable-next-line @nx/enforce-module-boundaries
+ 
 import { startTestPlatform, type TestPlatform } from '@cityml/platform/testing';
 import { preprocessing as pb } from '@cityml/proto';
 import { CityMLClientError, decodeTensor } from '@cityml/sdk';

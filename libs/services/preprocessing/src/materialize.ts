@@ -6,8 +6,10 @@ import {
   serializeTransform,
   sliceRows,
   SpecError,
-  splitFrame,
+  splitAssignment,
+  takeColumn,
   takeRows,
+  type SplitSpec,
   type AppliedFeatures,
   type Frame,
   type FittedTransform,
@@ -60,6 +62,32 @@ async function readFrame(input: MaterializeInput, share: number): Promise<Frame>
   }
   checkAborted(input.signal);
   return builder.build();
+}
+
+/**
+ * libs/ml's `splitFrame`, one column at a time with the event loop given back in between
+ * (same assignment, same row order, same empty-split error).
+ */
+async function splitInSteps(frame: Frame, split: SplitSpec): Promise<{ train: Frame; validation: Frame; test: Frame }> {
+  const assign = splitAssignment(frame, split);
+  const counts = [0, 0, 0];
+  for (let i = 0; i < assign.length; i++) if (assign[i] < 3) counts[assign[i]]++;
+  const idx = counts.map((c) => new Int32Array(c));
+  const fill = [0, 0, 0];
+  for (let i = 0; i < assign.length; i++) if (assign[i] < 3) idx[assign[i]][fill[assign[i]]++] = i;
+  const names = ['train', 'validation', 'test'] as const;
+  const out: Frame[] = [];
+  for (const [k, name] of names.entries()) {
+    if (counts[k] === 0) throw new SpecError('split', `the ${name} split is empty`);
+    const columns: Frame['columns'] = {};
+    for (const [col, c] of Object.entries(frame.columns)) {
+      await tick();
+      columns[col] = takeColumn(c, idx[k]);
+    }
+    out.push({ rowCount: counts[k], columns });
+  }
+  await tick();
+  return { train: out[0], validation: out[1], test: out[2] };
 }
 
 /** Group key of row i, as libs/ml's resampling computes it. */
@@ -146,10 +174,35 @@ function emptySplitError(name: string, fitted: FittedTransform): SpecError {
   return new SpecError('split', `the ${name} split has no rows with a target`);
 }
 
+/**
+ * Runs `source` up to `depth` items ahead of its consumer, so the next chunk is computed
+ * while the artifact store is still writing the previous one.
+ */
+async function* ahead<T>(source: AsyncIterable<T>, depth: number): AsyncIterable<T> {
+  const it = source[Symbol.asyncIterator]();
+  const queue: Promise<IteratorResult<T>>[] = [];
+  const pull = () => {
+    const p = it.next();
+    p.catch(() => undefined); // rethrown when awaited below
+    queue.push(p);
+  };
+  for (let i = 0; i < depth; i++) pull();
+  try {
+    for (;;) {
+      const r = await (queue.shift() as Promise<IteratorResult<T>>);
+      if (r.done) return;
+      pull();
+      yield r.value;
+    }
+  } finally {
+    await it.return?.();
+  }
+}
+
 async function materializeSplit(input: MaterializeInput, fitted: FittedTransform, name: string, frame: Frame, progress: (done: number) => void): Promise<SplitResult> {
   const { artifacts, tenant } = input;
   const rest: SplitRest = { y: [], persistence: [], seasonalNaive: [], rows: 0, exampleShape: fitted.inputShape };
-  const x = await artifacts.put(tenant, applyChunks(fitted, frame, rest, progress, input.signal), { mediaType: TENSOR_MEDIA_TYPE });
+  const x = await artifacts.put(tenant, ahead(applyChunks(fitted, frame, rest, progress, input.signal), 2), { mediaType: TENSOR_MEDIA_TYPE });
   if (rest.rows === 0) throw emptySplitError(name, fitted);
   const [y, persistence, seasonalNaive] = await Promise.all([
     putTensor(artifacts, tenant, rest.y),
@@ -177,8 +230,7 @@ async function materializeSplit(input: MaterializeInput, fitted: FittedTransform
 export async function materialize(input: MaterializeInput): Promise<FeatureSetResult> {
   const frame = await readFrame(input, 0.45);
   const spec = input.spec;
-  const parts = splitFrame(frame, spec.split as NonNullable<FeatureSpec['split']>);
-  await tick();
+  const parts = await splitInSteps(frame, spec.split as NonNullable<FeatureSpec['split']>);
   const fitted = fitTransform(spec, parts.train);
   input.onProgress(0.5);
   await tick();

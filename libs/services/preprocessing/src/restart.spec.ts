@@ -1,7 +1,7 @@
 import { createDb } from '@cityml/db';
-// eslint-disable-next-line @nx/enforce-module-boundaries
+ 
 import { startPlatform, type Platform } from '@cityml/platform';
-// eslint-disable-next-line @nx/enforce-module-boundaries
+ 
 import { startTestPlatform, type TestPlatform } from '@cityml/platform/testing';
 import { preprocessing as pb } from '@cityml/proto';
 import { createLogger, loadConfig } from '@cityml/runtime';

@@ -1,4 +1,4 @@
-// eslint-disable-next-line @nx/enforce-module-boundaries
+ 
 import { startTestPlatform, type TestPlatform } from '@cityml/platform/testing';
 import type { common } from '@cityml/proto';
 import { rowBatch } from './testing/rows';

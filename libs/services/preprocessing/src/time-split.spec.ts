@@ -1,6 +1,6 @@
 import { PostgresArtifactStore } from '@cityml/db';
 import { deserializeTransform, type FittedScalarStep } from '@cityml/ml';
-// eslint-disable-next-line @nx/enforce-module-boundaries
+ 
 import { startTestPlatform, type TestPlatform } from '@cityml/platform/testing';
 import type { preprocessing as pb } from '@cityml/proto';
 import { decodeTensor } from '@cityml/sdk';
