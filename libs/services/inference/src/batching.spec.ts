@@ -2,7 +2,6 @@ import { status } from '@grpc/grpc-js';
 import * as tf from '@tensorflow/tfjs';
 import { inference, oip } from '@cityml/proto';
 import { callOptions, CityMLClientError, unary } from '@cityml/sdk';
-// eslint-disable-next-line @nx/enforce-module-boundaries -- tests host the platform (a test-only edge)
 import { startTestPlatform, type TestPlatform } from '@cityml/platform/testing';
 import { BUNDLE_FORMAT, bundleFromModel, encodeBundle } from '@cityml/ml/bundle';
 import { inferenceInstances, TAG_MAX_BATCH_SIZE, TAG_MAX_QUEUE_DELAY_MS } from './index';

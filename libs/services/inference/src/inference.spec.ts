@@ -6,7 +6,6 @@ import { Metadata, status } from '@grpc/grpc-js';
 import { frameFromRows, predict } from '@cityml/ml';
 import { inference } from '@cityml/proto';
 import { callOptions, CityMLClientError, unary } from '@cityml/sdk';
-// eslint-disable-next-line @nx/enforce-module-boundaries -- tests host the platform (a test-only edge)
 import { startTestPlatform, type TestPlatform } from '@cityml/platform/testing';
 import { createLogger, LOCAL_PRINCIPAL, type CallContext } from '@cityml/runtime';
 import { inferenceHandlers } from './handlers';

@@ -3,7 +3,6 @@ import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import { inference } from '@cityml/proto';
 import { callOptions, unary } from '@cityml/sdk';
-// eslint-disable-next-line @nx/enforce-module-boundaries -- tests host the platform (a test-only edge)
 import { startTestPlatform, type TestPlatform } from '@cityml/platform/testing';
 import { inferenceInstances } from './index';
 import { classificationModel, publish, regressionModel, rowBatch, type TestModel } from './test-models';

@@ -13,6 +13,9 @@ export interface VersionInfo {
   tags: Record<string, string>;
 }
 
+/** One message of a watch: the stream's start, or an event. */
+export type WatchItem = { start: number; event?: undefined } | { event: registry.ModelEvent; start?: undefined };
+
 /** What the model manager needs from the registry (one tenant's view). */
 export interface ModelSource {
   /** The version an alias points at now. @throws NotFoundError */
@@ -21,8 +24,11 @@ export interface ModelSource {
   getVersion(modelName: string, version: number, deadline?: Date): Promise<VersionInfo>;
   /** The version's bundle bytes, checked against its sha256. */
   download(info: VersionInfo, deadline?: Date): Promise<Buffer>;
-  /** Model events after `afterSequence` (0 = only new ones), until the stream breaks or `signal` aborts. */
-  watch(afterSequence: number, signal: AbortSignal): AsyncIterable<registry.ModelEvent>;
+  /**
+   * Model events after `afterSequence` (0 = only new ones), until the stream breaks or
+   * `signal` aborts. First a `{ start }` entry: the sequence the stream delivers events after.
+   */
+  watch(afterSequence: number, signal: AbortSignal): AsyncIterable<WatchItem>;
   close(): void;
 }
 
@@ -105,12 +111,12 @@ export class RegistryModelSource implements ModelSource {
     return Buffer.concat(parts);
   }
 
-  async *watch(afterSequence: number, signal: AbortSignal): AsyncIterable<registry.ModelEvent> {
+  async *watch(afterSequence: number, signal: AbortSignal): AsyncIterable<WatchItem> {
     const stream = this.raw.watchModels({ afterSequence, modelName: '', fromStart: false });
     const cancel = () => stream.cancel();
     signal.addEventListener('abort', cancel, { once: true });
     try {
-      for await (const m of serverStream<registry.WatchModelsResponse>(stream)) if (m.event) yield m.event;
+      for await (const m of serverStream<registry.WatchModelsResponse>(stream)) yield m.event ? { event: m.event } : { start: m.startSequence };
     } finally {
       signal.removeEventListener('abort', cancel);
     }

@@ -2,7 +2,6 @@ import { status } from '@grpc/grpc-js';
 import { frameFromRows, predict } from '@cityml/ml';
 import { inference } from '@cityml/proto';
 import { callOptions, CityMLClientError, unary } from '@cityml/sdk';
-// eslint-disable-next-line @nx/enforce-module-boundaries -- tests host the platform (a test-only edge)
 import { startTestPlatform, type TestPlatform } from '@cityml/platform/testing';
 import { inferenceInstances } from './index';
 import { sample } from './metrics-text';

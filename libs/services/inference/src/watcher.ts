@@ -15,9 +15,10 @@ export interface WatchHandlers {
 
 /**
  * Follows one tenant's WatchModels stream for as long as the service runs: reconnects
- * with backoff when it breaks and resumes after the last sequence it saw, so no alias
- * move is missed. Without a sequence yet, it re-reads the aliases in use shortly after
- * connecting (covering moves between a first resolve and the stream starting).
+ * with backoff when it breaks and resumes after the last sequence it saw (or the stream's
+ * start sequence), so no alias move is missed. Without a sequence yet, it re-reads the
+ * aliases in use once the stream is established (covering moves between a first resolve
+ * and the stream starting).
  */
 export class AliasWatcher {
   private readonly abort = new AbortController();
@@ -28,7 +29,7 @@ export class AliasWatcher {
     private readonly source: ModelSource,
     private readonly log: Logger,
     private readonly handlers: WatchHandlers,
-    private readonly backoff = { initialMs: 100, maxMs: 5_000, resyncMs: 500 },
+    private readonly backoff = { initialMs: 100, maxMs: 5_000 },
   ) {}
 
   /** The last event sequence seen (0 before the first event). */
@@ -48,18 +49,23 @@ export class AliasWatcher {
     let delay = this.backoff.initialMs;
     const signal = this.abort.signal;
     while (!signal.aborted) {
-      let resync: NodeJS.Timeout | undefined;
-      if (this.lastSequence === 0) resync = setTimeout(() => void this.handlers.resync().catch(() => undefined), this.backoff.resyncMs);
       try {
-        for await (const ev of this.source.watch(this.lastSequence, signal)) {
+        for await (const item of this.source.watch(this.lastSequence, signal)) {
           delay = this.backoff.initialMs;
-          this.lastSequence = Math.max(this.lastSequence, ev.sequence);
-          this.handle(ev);
+          if (item.start !== undefined) {
+            // Established: events after `start` will come. Without a position of our own,
+            // re-read the aliases in use, so a move before the stream started is not missed.
+            if (this.lastSequence === 0) {
+              this.lastSequence = item.start;
+              void this.handlers.resync().catch(() => undefined);
+            }
+            continue;
+          }
+          this.lastSequence = Math.max(this.lastSequence, item.event.sequence);
+          this.handle(item.event);
         }
       } catch (err) {
         if (!signal.aborted) this.log.debug({ err }, 'model watch broke; reconnecting');
-      } finally {
-        if (resync) clearTimeout(resync);
       }
       if (signal.aborted) break;
       await sleep(delay, signal);
