@@ -2,7 +2,6 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
- 
 import { startTestPlatform, type TestPlatform } from '@cityml/platform/testing';
 import { preprocessing as pb } from '@cityml/proto';
 import { parseFeatureSpec } from '@cityml/sdk';

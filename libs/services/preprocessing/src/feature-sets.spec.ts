@@ -1,7 +1,6 @@
 import { status } from '@grpc/grpc-js';
 import { PostgresArtifactStore } from '@cityml/db';
 import { deserializeTransform } from '@cityml/ml';
- 
 import { startTestPlatform, type TestPlatform } from '@cityml/platform/testing';
 import { preprocessing as pb } from '@cityml/proto';
 import { CityMLClientError, decodeTensor } from '@cityml/sdk';

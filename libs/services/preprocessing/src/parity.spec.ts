@@ -1,6 +1,5 @@
 import { PostgresArtifactStore } from '@cityml/db';
 import { applyTransform, deserializeTransform, filterRows, type Frame, type FittedTransform } from '@cityml/ml';
- 
 import { startTestPlatform, type TestPlatform } from '@cityml/platform/testing';
 import type { preprocessing as pb } from '@cityml/proto';
 import { decodeTensor } from '@cityml/sdk';

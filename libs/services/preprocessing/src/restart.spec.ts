@@ -1,7 +1,5 @@
 import { createDb } from '@cityml/db';
- 
 import { startPlatform, type Platform } from '@cityml/platform';
- 
 import { startTestPlatform, type TestPlatform } from '@cityml/platform/testing';
 import { preprocessing as pb } from '@cityml/proto';
 import { createLogger, loadConfig } from '@cityml/runtime';

@@ -1,4 +1,3 @@
- 
 import { startTestPlatform, type TestPlatform } from '@cityml/platform/testing';
 import type { common } from '@cityml/proto';
 import { rowBatch } from './testing/rows';

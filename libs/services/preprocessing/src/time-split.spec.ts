@@ -1,6 +1,5 @@
 import { PostgresArtifactStore } from '@cityml/db';
 import { deserializeTransform, type FittedScalarStep } from '@cityml/ml';
- 
 import { startTestPlatform, type TestPlatform } from '@cityml/platform/testing';
 import type { preprocessing as pb } from '@cityml/proto';
 import { decodeTensor } from '@cityml/sdk';
