@@ -73,6 +73,19 @@ describe('datasets and a round trip of every column type', () => {
     await expect(t.client.ingestion.readRecords({ dataset: 'air', version: 9 })).rejects.toMatchObject({ code: status.NOT_FOUND });
   });
 
+  it('round-trips a text value larger than a COPY chunk', async () => {
+    const big = { columns: [col('id', T.COLUMN_TYPE_INTEGER, false), col('body', T.COLUMN_TYPE_TEXT)], timeColumn: '', timeZone: '' };
+    await t.client.ingestion.createDataset({ name: 'large', schema: big });
+    const body = 'ü'.repeat(1_500_000) + '\t\n\\';
+    await t.client.ingestion.ingest('large', [rowBatchFromRecords(big, [{ id: 1, body: 'small' }, { id: 2, body }, { id: 3, body: '' }])]);
+    const rows = await t.client.ingestion.readRecords({ dataset: 'large' });
+    expect(rows.map((r) => r.id)).toEqual([1, 2, 3]);
+    expect(rows[1].body === body).toBe(true);
+    expect(rows[2].body).toBe('');
+    const stats = await t.client.ingestion.getStatistics('large');
+    expect(stats.columns[1].text).toEqual({ minLength: 0, maxLength: 1_500_003, meanLength: (5 + 1_500_003) / 3 });
+  });
+
   it('streams a version in messages of batch_size rows', async () => {
     const chunks = [];
     for await (const r of t.client.ingestion.readRows({ dataset: 'air', batchSize: 2 })) chunks.push(r.rows!.rowCount);
