@@ -54,17 +54,17 @@ describe('cityml demo', () => {
     // The forecast chart draws the dashed forecast line with one dot per step.
     const forecast = html.slice(html.indexOf('<h2>Forecast</h2>'));
     expect(forecast).toContain('stroke-dasharray');
-  });
+  }, 30_000);
 
   it('answers a report of an unknown model with NOT_FOUND and exit code 1', async () => {
     const r = await run([CLI, 'models', 'report', 'nope', '--out', join(up.dataDir, 'x.html'), '--data-dir', up.dataDir]);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/NOT_FOUND/);
-  });
+  }, 30_000);
 
   it('answers a bad flag with exit code 2', async () => {
     const r = await run([CLI, 'demo', '--model', 'transformer', '--data-dir', up.dataDir]);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/--model must be dense, lstm or gru/);
-  });
+  }, 30_000);
 });

@@ -106,6 +106,15 @@ describe('the cityml command tree', () => {
       expect(await expectJson(['models', 'show', 'json-demo'])).toBeTruthy();
       expect(await expectJson(['models', 'versions', 'json-demo'])).toBeTruthy();
       expect(await expectJson(['models', 'report', 'json-demo', '--out', join(up.dataDir, 'r.html')])).toMatchObject({ model: 'json-demo' });
+      expect(await expectJson(['jobs', 'show', summary.job])).toMatchObject({ id: summary.job });
+      expect(await expectJson(['jobs', 'list'])).toBeTruthy();
+      expect(await expectJson(['inference', 'models'])).toBeTruthy();
+      // predict's --json takes rows; its JSON output is --output json.
+      const recent = join(up.dataDir, 'recent.jsonl');
+      expect((await cli('samples', 'traffic', '--sensors', '2', '--days', '12', '--last', '30', '--format', 'jsonl', '--out', recent)).code).toBe(0);
+      const p = await cli('predict', 'json-demo', '--file', recent, '--output', 'json');
+      expect({ code: p.code, stderr: p.stderr }).toEqual({ code: 0, stderr: '' });
+      expect(JSON.parse(p.stdout)).toBeTruthy();
       expect(parsed.length).toBeGreaterThan(10);
     }, 90_000);
   });

@@ -57,15 +57,19 @@ export function trafficForecastSpec(first: number, last: number, sequence: boole
     forecast: {
       frequency: '1h',
       fill: 'forward',
-      lags,
-      windows: [
-        { size: 3, function: 'mean' },
-        { size: 24, function: 'mean' },
-      ],
       horizon: 3,
       group: 'sensor_id',
       seasonality: 24,
-      ...(sequence ? { layout: 'sequence', sequence_length: 24 } : {}),
+      // The sequence layout feeds the last 24 steps to the network instead of lags and windows.
+      ...(sequence
+        ? { layout: 'sequence', sequence_length: 24 }
+        : {
+            lags,
+            windows: [
+              { size: 3, function: 'mean' },
+              { size: 24, function: 'mean' },
+            ],
+          }),
     },
   };
 }
@@ -130,7 +134,8 @@ async function runDemo(client: CityML, f: DemoFlags): Promise<Record<string, unk
 
   const lags = demoLags(days);
   const spec = trafficForecastSpec(first, lastTs, f.model !== 'dense', lags);
-  const features = await step(2, `features: hour and weekday (cyclical), weekend and holiday flags, weather, flow lags ${lags.join('/')} h and 3/24 h rolling means per sensor; horizon 3 h`, json, async () => {
+  const what = f.model === 'dense' ? `flow lags ${lags.join('/')} h and 3/24 h rolling means` : 'sequences of the last 24 hours';
+  const features = await step(2, `features: hour and weekday (cyclical), weekend and holiday flags, weather, ${what} per sensor; horizon 3 h`, json, async () => {
     const created = await client.preprocessing.createFeatureSet({ dataset, version: ingest.value.version?.version ?? 0, spec });
     return client.waitForFeatureSet(created.featureSet!.id);
   }, (fs) => `feature set ${fs.id}: ${fs.featureNames.length} features; train ${fs.train?.rows} / validation ${fs.validation?.rows} / test ${fs.test?.rows} examples`);
@@ -158,7 +163,7 @@ async function runDemo(client: CityML, f: DemoFlags): Promise<Record<string, unk
     (job) => {
       const ev = job.evaluation;
       const rowsOf = [{ model: f.model, ...pick(ev?.metrics) }, ...(ev?.baselines ?? []).map((b) => ({ model: `baseline: ${b.name}`, ...pick(b.metrics) }))];
-      return `job ${job.id} done on ${job.backend} after ${job.history.length} epochs; test metrics (vehicles/hour):\n${table(rowsOf, ['model', 'mae', 'rmse', 'mape'])}`;
+      return `job ${job.id} done on ${job.backend} after ${job.history.length} epochs; test metrics (vehicles/hour):\n${table(rowsOf, ['model', ...['mae', 'rmse', 'mape'].filter((k) => ev?.metrics[k] !== undefined)])}`;
     },
   );
   timings.train = train.seconds;
@@ -234,7 +239,7 @@ export function registerDemo(program: Command): void {
     .option('--days <n>', 'days of hourly readings (at least 10)', '90')
     .option('--seed <n>', 'random seed of the generator and the training', '42')
     .option('--epochs <n>', 'training epochs at most', '12')
-    .option('--model <kind>', 'dense (fast), or the slower sequence models lstm or gru', 'dense')
+    .option('--model <kind>', 'dense (seconds), or the sequence models lstm or gru (minutes at full size)', 'dense')
     .option('--name <model>', 'registered model name', 'traffic-forecast')
     .option('--sensor <id>', 'the sensor to forecast', 'S01')
     .addHelpText('after', '\nStart the platform first (npm start), then: npx cityml demo\n')
