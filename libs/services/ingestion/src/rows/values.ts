@@ -53,6 +53,8 @@ const DAYS = [31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
  * local time in `zone` (an IANA name; UTC when empty).
  */
 export function parseTimestamp(s: string, zone: TimeZone): Parsed<number> {
+  const fast = isoUtc(s);
+  if (fast !== undefined) return fast;
   const m = TS_RE.exec(s.trim());
   if (!m) return { error: `unparseable timestamp: ${quote(s)}` };
   const [y, mo, d, h, mi, sec] = [1, 2, 3, 4, 5, 6].map((i) => (m[i] === undefined ? 0 : Number(m[i])));
@@ -77,6 +79,45 @@ export function parseTimestamp(s: string, zone: TimeZone): Parsed<number> {
     offsetMin = sign * (oh * 60 + om);
   }
   return (localMs - offsetMin * 60_000) * 1000 + frac;
+}
+
+const digit = (s: string, i: number) => {
+  const c = s.charCodeAt(i) - 48;
+  return c >= 0 && c <= 9 ? c : NaN;
+};
+const two = (s: string, i: number) => digit(s, i) * 10 + digit(s, i + 1);
+
+/**
+ * Fast path for the most common form, "YYYY-MM-DDTHH:MM:SS[.fraction]Z" (no regex, no
+ * Date object); undefined for anything else or anything invalid (the general parser
+ * then answers, with the reason).
+ */
+function isoUtc(s: string): number | undefined {
+  const n = s.length;
+  if (n < 20 || n > 30 || s.charCodeAt(n - 1) !== 90 || s.charCodeAt(4) !== 45 || s.charCodeAt(7) !== 45 || s.charCodeAt(13) !== 58 || s.charCodeAt(16) !== 58) return undefined;
+  const sep = s.charCodeAt(10);
+  if (sep !== 84 && sep !== 32) return undefined;
+  const y = two(s, 0) * 100 + two(s, 2);
+  const mo = two(s, 5);
+  const d = two(s, 8);
+  const h = two(s, 11);
+  const mi = two(s, 14);
+  const sec = two(s, 17);
+  let frac = 0;
+  if (n > 20) {
+    if (s.charCodeAt(19) !== 46 || n === 21) return undefined;
+    let scale = 100000;
+    for (let i = 20; i < n - 1; i++) {
+      const c = digit(s, i);
+      if (Number.isNaN(c)) return undefined;
+      frac += c * scale;
+      scale /= 10;
+    }
+    frac = Math.floor(frac);
+  } else if (n !== 20) return undefined;
+  if (!(y >= 100) || !(mo >= 1 && mo <= 12) || !(d >= 1 && d <= DAYS[mo - 1]) || !(h <= 23) || !(mi <= 59) || !(sec <= 59)) return undefined;
+  if (mo === 2 && d === 29 && !((y % 4 === 0 && y % 100 !== 0) || y % 400 === 0)) return undefined;
+  return Date.UTC(y, mo - 1, d, h, mi, sec) * 1000 + frac;
 }
 
 /** Offsets of one IANA time zone, cached per quarter hour. */
