@@ -3,7 +3,7 @@ import { PostgresArtifactStore } from '@cityml/db';
 import { deserializeTransform } from '@cityml/ml';
 import { startTestPlatform, type TestPlatform } from '@cityml/platform/testing';
 import { preprocessing as pb } from '@cityml/proto';
-import { CityMLClientError, decodeTensor } from '@cityml/sdk';
+import { CityMLClientError, decodeTensor, FeatureSetFailedError } from '@cityml/sdk';
 import { createDataset, trafficRows } from './testing/datasets';
 import { rowBatch } from './testing/rows';
 
@@ -85,6 +85,23 @@ describe('feature sets', () => {
     expect(b.transformArtifactId).toBe(a.transformArtifactId);
     expect(c.train?.xArtifactId).not.toBe(a.train?.xArtifactId);
     expect(c.transformArtifactId).not.toBe(a.transformArtifactId);
+  });
+
+  it('end FAILED with the reason when the data cannot be fitted (every train target null)', async () => {
+    const rows = trafficRows(1, 48);
+    const [, ts] = rows.ts as [string, Date[]];
+    const [, flow] = rows.flow as [string, (number | null)[]];
+    ts.forEach((d, i) => {
+      if (d.getTime() < Date.UTC(2026, 0, 6)) flow[i] = null;
+    });
+    await createDataset(t.client, 'no-train-target', rowBatch(rows as never), { timeColumn: 'ts' });
+    const spec = { ...tabular, split: { time: { validation_start: '2026-01-06T00:00:00Z', test_start: '2026-01-06T12:00:00Z' } } };
+    const res = await t.client.preprocessing.createFeatureSet({ dataset: 'no-train-target', spec });
+    const err = (await t.client.preprocessing.waitForFeatureSet(res.featureSet?.id as string).catch((e: unknown) => e)) as FeatureSetFailedError;
+    expect(err).toBeInstanceOf(FeatureSetFailedError);
+    expect(err.featureSet.state).toBe(pb.FeatureSetState.FEATURE_SET_STATE_FAILED);
+    expect(err.featureSet.error).toBe('spec.target: every train row has a null target');
+    expect(err.featureSet.train).toBeUndefined();
   });
 
   it('belong to their tenant: another tenant sees neither them nor the dataset', async () => {

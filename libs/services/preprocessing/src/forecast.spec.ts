@@ -73,6 +73,11 @@ describe('forecast resampling, gap filling and windows', () => {
     });
   });
 
+  it('answers INVALID_ARGUMENT naming the horizon when no series is long enough', async () => {
+    const err = await windows({ lags: [1, 2], horizon: 5, group: 'sensor' }, twoSensors()).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 3, details: [{ field: 'spec.forecast.horizon' }] });
+  });
+
   it('builds sequence windows per group: [n, steps, features]', async () => {
     const { res, x, y } = await windows({ layout: 'sequence', sequence_length: 3, horizon: 1, group: 'sensor' }, twoSensors(), [
       { column: 'ts', steps: [{ datetime_parts: { parts: ['hour'], cyclical: false } }] },

@@ -57,6 +57,10 @@ export async function previewTransform(tenant: string, req: pb.PreviewTransformR
     validateMappedSpec(mapped, schema);
     const fitted = fitTransform(mapped.ml, frame);
     const out = applyTransform(fitted, frame, { mode: 'train' });
+    const fc = fitted.forecast;
+    if (fc && out.shape[0] === 0) {
+      throw InvalidArgumentError.field('spec.forecast.horizon', `horizon ${fc.horizon} + lookback ${fc.lookback} steps is longer than every series of the preview rows`);
+    }
     if (out.x.length > MAX_VALUES) throw InvalidArgumentError.field('limit', `the preview has ${out.x.length} values; use fewer rows`);
     return {
       featureNames: out.featureNames,
