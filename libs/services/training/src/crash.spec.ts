@@ -40,7 +40,7 @@ describe('a trainer killed mid-job', () => {
   });
 
   it('loses its lease, and a second process finishes the job on attempt 2 from the last checkpoint', async () => {
-    const fs = await linearFeatureSet(t.client, 'crash', 3000);
+    const fs = await linearFeatureSet(t.client, 'crash', 2000);
     const env = {
       DATABASE_URL: t.databaseUrl,
       CITYML_HOST: '127.0.0.1',
@@ -58,7 +58,7 @@ describe('a trainer killed mid-job', () => {
     const first = await startTrainer(env);
     children.push(first.child);
     const a = new CityML({ address: first.address, apiKey: t.apiKey });
-    const job = await a.training.submitJob({ featureSetId: fs.id, modelName: 'survivor', hyperparameters: { epochs: 40, batchSize: 16, seed: 5 } });
+    const job = await a.training.submitJob({ featureSetId: fs.id, modelName: 'survivor', hyperparameters: { epochs: 12, batchSize: 16, seed: 5 } });
     let seen = job;
     while (seen.checkpointEpoch < 3) {
       await new Promise((r) => setTimeout(r, 50));
@@ -83,7 +83,7 @@ describe('a trainer killed mid-job', () => {
       expect(done.attempt).toBe(2);
       expect(done.resumedFromEpoch).toBeGreaterThanOrEqual(3);
       expect(done.resumedFromEpoch).toBeGreaterThanOrEqual(seen.checkpointEpoch);
-      expect(done.history.map((h) => h.epoch)).toEqual(Array.from({ length: 40 }, (_, i) => i + 1));
+      expect(done.history.map((h) => h.epoch)).toEqual(Array.from({ length: 12 }, (_, i) => i + 1));
       expect(done.evaluation!.metrics.r2).toBeGreaterThan(0.9);
       expect((await t.client.registry.getModelVersion('survivor', done.modelVersion)).lineage?.jobId).toBe(job.id);
     } finally {

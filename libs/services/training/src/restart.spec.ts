@@ -19,8 +19,8 @@ describe('a restart of the whole platform', () => {
     try {
       platform = await startPlatform(config, log);
       client = new CityML({ address: platform.address });
-      const fs = await linearFeatureSet(client, 'restart', 3000);
-      const job = await client.training.submitJob({ featureSetId: fs.id, modelName: 'restarted', hyperparameters: { epochs: 30, batchSize: 16, seed: 2 } });
+      const fs = await linearFeatureSet(client, 'restart', 1500);
+      const job = await client.training.submitJob({ featureSetId: fs.id, modelName: 'restarted', hyperparameters: { epochs: 20, batchSize: 16, seed: 2 } });
       let seen = job;
       while (seen.checkpointEpoch < 2) {
         await new Promise((r) => setTimeout(r, 50));
@@ -35,7 +35,7 @@ describe('a restart of the whole platform', () => {
       expect(done.state).toBe(JobState.JOB_STATE_DONE);
       expect(done.attempt).toBe(1); // a graceful shutdown does not spend an attempt
       expect(done.resumedFromEpoch).toBeGreaterThanOrEqual(2);
-      expect(done.history.map((h) => h.epoch)).toEqual(Array.from({ length: 30 }, (_, i) => i + 1));
+      expect(done.history.map((h) => h.epoch)).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
     } finally {
       client?.close();
       await platform?.stop('test done');

@@ -116,7 +116,7 @@ describe('training tabular models', () => {
   });
 
   it('stops early on validation loss with patience and reproduces a run from its seed', async () => {
-    const req = { featureSetId: linear.id, modelName: 'early', model: { hiddenUnits: [8] }, hyperparameters: { epochs: 300, batchSize: 64, learningRate: 0.02, earlyStoppingPatience: 2, seed: 11 } };
+    const req = { featureSetId: linear.id, modelName: 'early', model: { hiddenUnits: [8] }, hyperparameters: { epochs: 300, batchSize: 128, learningRate: 0.05, earlyStoppingPatience: 2, seed: 11 } };
     const [a, b] = await Promise.all([trainToEnd(t.client, req), trainToEnd(t.client, req)]);
     expect(a.error).toBe('');
     expect(a.stoppedEarly).toBe(true);
