@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CLI, run, startLiveUp, type LiveUp } from './testing/live-up';
 
@@ -55,6 +55,26 @@ describe('cityml demo', () => {
     const forecast = html.slice(html.indexOf('<h2>Forecast</h2>'));
     expect(forecast).toContain('stroke-dasharray');
   }, 30_000);
+
+  it('writes a report with a confusion matrix and per-class metrics for a classifier of 311 requests', async () => {
+    const cli = (...args: string[]) => run([CLI, ...args, '--data-dir', up.dataDir], { timeoutMs: 60_000 });
+    const csv = join(up.dataDir, '311.csv');
+    const spec = join(up.dataDir, '311.json');
+    writeFileSync(spec, JSON.stringify({ target: 'department', task: 'text_classification', features: [{ column: 'description', steps: [{ text: { vocabulary_size: 300, weighting: 'tf_idf' } }] }], split: { random: { validation: 0.15, test: 0.15, seed: 1 } } }));
+    expect((await run([CLI, 'samples', '311', '--count', '500', '--out', csv])).code).toBe(0);
+    expect((await cli('ingest', 'requests', csv, '--create', '--no-progress')).code).toBe(0);
+    const fs = await cli('features', 'create', '--dataset', 'requests', '--spec', spec, '--watch', '--json');
+    expect(fs.code).toBe(0);
+    expect((await cli('train', '--features', JSON.parse(fs.stdout).id, '--model', 'departments', '--epochs', '6', '--watch', '--json')).code).toBe(0);
+    const out = join(up.dataDir, 'departments.html');
+    const r = await cli('models', 'report', 'departments', '--out', out, '--json');
+    expect({ code: r.code, stderr: r.stderr }).toEqual({ code: 0, stderr: '' });
+    expect(JSON.parse(r.stdout).sections).toEqual(['Metrics against baselines', 'Confusion matrix', 'Training curves']);
+    const html = readFileSync(out, 'utf8');
+    expect(html).toContain('baseline: majority');
+    for (const dept of ['transportation', 'sanitation', 'parks', 'water', 'noise']) expect(html).toContain(`>${dept}</text>`);
+    expect(html).toMatch(/<th>precision<\/th><th>recall<\/th>/);
+  }, 90_000);
 
   it('answers a report of an unknown model with NOT_FOUND and exit code 1', async () => {
     const r = await run([CLI, 'models', 'report', 'nope', '--out', join(up.dataDir, 'x.html'), '--data-dir', up.dataDir]);
