@@ -119,6 +119,9 @@ async function runDemo(client: CityML, f: DemoFlags): Promise<Record<string, unk
   const timings: Record<string, number> = {};
   const t0 = Date.now();
 
+  await client.health().catch((err: Error) => {
+    throw new Error(`no CityML server answers at ${client.options.address} (${err.message.split('.')[0]}); start one with \`npm start\` (cityml up) or pass --address`);
+  });
   const all = [...trafficRows({ sensors, days, seed })];
   const end = Date.parse(all[all.length - 1].ts) - (HELD_OUT_HOURS - 1) * HOUR;
   const rows = all.filter((r) => Date.parse(r.ts) < end);

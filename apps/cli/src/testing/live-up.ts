@@ -5,8 +5,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createTestDatabase } from '@cityml/db/testing';
 
-/** The workspace root and the built CLI. */
+/** The workspace root. */
 export const ROOT = join(__dirname, '../../../..');
+/** The built `cityml` command (node dist/apps/cli/main.js). */
 export const CLI = join(ROOT, 'dist/apps/cli/main.js');
 
 /** A free TCP port on 127.0.0.1. */
