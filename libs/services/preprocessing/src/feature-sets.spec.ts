@@ -7,6 +7,8 @@ import { CityMLClientError, decodeTensor, FeatureSetFailedError } from '@cityml/
 import { createDataset, trafficRows } from './testing/datasets';
 import { rowBatch } from './testing/rows';
 
+jest.setTimeout(60_000);
+
 let t: TestPlatform;
 let artifacts: PostgresArtifactStore;
 beforeAll(async () => {

@@ -7,6 +7,8 @@ import { FrameBuilder } from './rows';
 import { createDataset, trafficRows } from './testing/datasets';
 import { rowBatch } from './testing/rows';
 
+jest.setTimeout(60_000);
+
 let t: TestPlatform;
 let artifacts: PostgresArtifactStore;
 const HOUR = 3_600_000;

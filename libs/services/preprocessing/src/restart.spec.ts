@@ -7,6 +7,8 @@ import { CityML } from '@cityml/sdk';
 import { createDataset, trafficRows } from './testing/datasets';
 import { rowBatch } from './testing/rows';
 
+jest.setTimeout(60_000);
+
 /**
  * Feature sets survive restarts: a replica that dies mid-run leaves its feature set RUNNING
  * with a lease that runs out; the next preprocessing process to start claims it and

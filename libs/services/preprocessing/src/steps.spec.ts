@@ -2,6 +2,8 @@ import { startTestPlatform, type TestPlatform } from '@cityml/platform/testing';
 import type { common } from '@cityml/proto';
 import { rowBatch } from './testing/rows';
 
+jest.setTimeout(60_000);
+
 let t: TestPlatform;
 beforeAll(async () => {
   t = await startTestPlatform({ services: ['preprocessing'] });

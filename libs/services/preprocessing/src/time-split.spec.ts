@@ -6,6 +6,8 @@ import { decodeTensor } from '@cityml/sdk';
 import { createDataset } from './testing/datasets';
 import { rowBatch } from './testing/rows';
 
+jest.setTimeout(60_000);
+
 let t: TestPlatform;
 let artifacts: PostgresArtifactStore;
 const HOUR = 3_600_000;
