@@ -6,7 +6,7 @@ import { ReflectionService } from '@grpc/reflection';
 import { HealthImplementation } from 'grpc-health-check';
 import type { Logger } from 'pino';
 import type { Config } from './config';
-import { withRowLimit } from './auth/limits';
+import { withRequestChecks } from './auth/limits';
 import { guardCalls, RateLimiter } from './auth/rate-limit';
 import { localAuthenticator, type Authenticator } from './context';
 import { wrapService, type ServiceRegistration } from './handlers';
@@ -93,7 +93,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const limiter = options.rateLimiter ?? (options.authenticate && config.rateLimit ? new RateLimiter(config.rateLimit) : undefined);
   const guarded = guardCalls(options.authenticate ?? localAuthenticator, limiter);
   for (const s of options.services) {
-    server.addService(s.definition, wrapService(withRowLimit(s, config.maxRowsPerRequest ?? 0), { authenticate: guarded, log, metrics, draining: draining.signal }));
+    server.addService(s.definition, wrapService(withRequestChecks(s, config.maxRowsPerRequest ?? 0), { authenticate: guarded, log, metrics, draining: draining.signal }));
   }
   if (config.reflection && options.descriptorSetBase64) {
     const pkg = loadFileDescriptorSetFromBuffer(Buffer.from(options.descriptorSetBase64, 'base64'));

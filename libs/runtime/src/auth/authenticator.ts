@@ -13,14 +13,17 @@ export interface KeyRecord {
   revokedAt?: Date;
 }
 
+/** What happened to a key: created (only "unknown" answers become stale) or changed/deleted. */
+export type KeyChange = 'created' | 'changed';
+
 /**
  * Where keys live (the admin service's `auth` schema). `subscribe` delivers a key hash
- * (hex) whenever that key changes and `onReset` whenever changes may have been missed
- * (e.g. after the listener reconnected); both drop cached entries.
+ * (hex) whenever that key is created or changes, and `onReset` whenever changes may have
+ * been missed (e.g. after the listener reconnected); they drop cached entries.
  */
 export interface KeyDirectory {
   lookup(hash: Buffer): Promise<KeyRecord | undefined>;
-  subscribe(onChange: (hashHex: string) => void, onReset: () => void): Promise<{ close(): Promise<void> }>;
+  subscribe(onChange: (hashHex: string, change: KeyChange) => void, onReset: () => void): Promise<{ close(): Promise<void> }>;
 }
 
 export interface ApiKeyAuthenticatorOptions {
@@ -82,17 +85,22 @@ export async function createApiKeyAuthenticator(options: ApiKeyAuthenticatorOpti
   const serviceHash = options.serviceKey ? hashApiKey(options.serviceKey).toString('hex') : undefined;
   const cache = new Map<string, Entry>();
   const pending = new Map<string, Promise<KeyRecord | undefined>>();
+  // Bumped by every change notice: a lookup that raced a notice is not cached.
   let epoch = 0;
+  let createdEpoch = 0; // bumped by creations: only "unknown" answers are stale then
   let lookups = 0;
 
+  const dropUnknown = () => {
+    for (const [k, e] of cache) if (!e.record) cache.delete(k);
+  };
   const invalidate = (hex: string) => {
     epoch++;
     cache.delete(hex);
-    // A new key may have been remembered as unknown: forget every negative entry.
-    for (const [k, e] of cache) if (!e.record) cache.delete(k);
+    dropUnknown();
   };
   const subscription = await options.directory.subscribe(
-    invalidate,
+    // A created key can only have been remembered as unknown; a cached record of it is already current.
+    (hex, change) => (change === 'created' ? (createdEpoch++, dropUnknown()) : invalidate(hex)),
     () => {
       epoch++;
       cache.clear();
@@ -106,9 +114,10 @@ export async function createApiKeyAuthenticator(options: ApiKeyAuthenticatorOpti
     let p = pending.get(hex);
     if (!p) {
       const started = epoch;
+      const startedCreated = createdEpoch;
       lookups++;
       p = options.directory.lookup(hash).then((record) => {
-        if (epoch === started) {
+        if (epoch === started && (record || createdEpoch === startedCreated)) {
           if (cache.size >= maxEntries) cache.delete(cache.keys().next().value as string);
           cache.set(hex, { record, at: now() });
         }

@@ -75,6 +75,12 @@ const predict = (address: string, rows: number) =>
     c.predict(inference.PredictRequest.fromPartial({ modelName: 'm', rows: batch(rows) }), metadata('t/key_a'), (err, res) => (c.close(), resolve({ err, res })));
   });
 
+const predictWith = (address: string, req: inference.PredictRequest) =>
+  new Promise<{ err: ServiceError | null }>((resolve) => {
+    const c = new inference.InferenceServiceClient(address, credentials.createInsecure());
+    c.predict(req, metadata('t/key_a'), (err) => (c.close(), resolve({ err })));
+  });
+
 const ingest = (address: string, sizes: number[]) =>
   new Promise<{ err: ServiceError | null; res?: ingestion.IngestRowsResponse }>((resolve) => {
     const c = new ingestion.IngestionServiceClient(address, credentials.createInsecure());
@@ -102,6 +108,24 @@ describe('rows per request', () => {
     const address = `127.0.0.1:${server.port}`;
     expect((await ingest(address, [10, 10, 5])).res).toMatchObject({ rowsAccepted: 25 });
     expect((await ingest(address, [10, 11])).err?.code).toBe(status.RESOURCE_EXHAUSTED);
+  });
+});
+
+describe('strings in requests', () => {
+  let server: RunningServer;
+  beforeAll(async () => {
+    server = await start({});
+  });
+  afterAll(() => server.shutdown());
+
+  it('refuses a NUL character in a name with INVALID_ARGUMENT naming the field, before the handler runs', async () => {
+    const c = new ingestion.IngestionServiceClient(`127.0.0.1:${server.port}`, credentials.createInsecure());
+    const err = await new Promise<ServiceError | null>((resolve) => c.getDataset(ingestion.GetDatasetRequest.fromPartial({ name: 'a\u0000b' }), metadata('t/key_a'), (e) => resolve(e)));
+    expect(err?.code).toBe(status.INVALID_ARGUMENT);
+    expect(err?.details).toBe('name: must not contain NUL characters');
+    const nested = await predictWith(`127.0.0.1:${server.port}`, inference.PredictRequest.fromPartial({ modelName: 'm', requestId: 'x\u0000' }));
+    expect(nested.err?.details).toBe('request_id: must not contain NUL characters');
+    c.close();
   });
 });
 

@@ -1,5 +1,5 @@
 import type { CallContext } from '../context';
-import { ResourceExhaustedError } from '../errors';
+import { InvalidArgumentError, ResourceExhaustedError } from '../errors';
 import type { ServiceRegistration } from '../handlers';
 
 /** True for a decoded cityml.common.v1.RowBatch. */
@@ -22,8 +22,28 @@ export function checkRowLimit(rowCount: number, max: number): void {
   if (max > 0 && rowCount > max) throw new ResourceExhaustedError(`a request carries ${rowCount} rows; at most ${max} rows per request are accepted`);
 }
 
+const snake = (k: string) => k.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+
+/**
+ * Names, ids and other strings of a request (top level and one nested message deep;
+ * row data excluded) may not contain NUL: Postgres text cannot hold it, so it would
+ * otherwise surface as INTERNAL. INVALID_ARGUMENT naming the field.
+ */
+function checkStrings(message: unknown, prefix = '', depth = 0): void {
+  if (typeof message !== 'object' || message === null || isRowBatch(message)) return;
+  for (const [k, v] of Object.entries(message)) {
+    const field = prefix + snake(k);
+    const values = Array.isArray(v) ? v : [v];
+    for (const x of values) {
+      if (typeof x === 'string' && x.includes('\u0000')) throw InvalidArgumentError.field(field, 'must not contain NUL characters');
+      if (depth === 0 && typeof x === 'object' && x !== null && !(x instanceof Uint8Array)) checkStrings(x, `${field}.`, 1);
+    }
+  }
+}
+
 function checkMessage(message: unknown, max: number): void {
-  for (const b of rowBatches(message)) checkRowLimit(b.rowCount, max);
+  checkStrings(message);
+  if (max > 0) for (const b of rowBatches(message)) checkRowLimit(b.rowCount, max);
 }
 
 async function* checkedStream<T>(source: AsyncIterable<T>, max: number): AsyncIterable<T> {
@@ -34,12 +54,11 @@ async function* checkedStream<T>(source: AsyncIterable<T>, max: number): AsyncIt
 }
 
 /**
- * Wraps every method of a registration so that each incoming message carrying a
- * RowBatch (directly or in a top-level field) is checked against `maxRows` before the
- * handler sees it (RESOURCE_EXHAUSTED). `maxRows` 0 returns the registration unchanged.
+ * Wraps every method of a registration so that each incoming message is checked before
+ * the handler sees it: a RowBatch (directly or in a top-level field) against `maxRows`
+ * (RESOURCE_EXHAUSTED; 0 = no limit), and strings for NUL characters (INVALID_ARGUMENT).
  */
-export function withRowLimit(registration: ServiceRegistration, maxRows: number): ServiceRegistration {
-  if (!(maxRows > 0)) return registration;
+export function withRequestChecks(registration: ServiceRegistration, maxRows: number): ServiceRegistration {
   const impl = registration.implementation as Record<string, ((req: unknown, ctx: CallContext) => unknown) | undefined>;
   const wrapped: Record<string, (req: unknown, ctx: CallContext) => unknown> = {};
   for (const [key, def] of Object.entries(registration.definition)) {

@@ -2,6 +2,7 @@ import { admin } from '@cityml/proto';
 import type { ServiceDeps, ServiceModule, ServiceRegistration } from '@cityml/runtime';
 import { adminHandlers } from './handlers';
 import init from './migrations/001_init.sql';
+import notifyKind from './migrations/002_notify_kind.sql';
 import { AuthStore } from './store';
 
 export * from './store';
@@ -20,7 +21,15 @@ export interface AdminModule extends Omit<ServiceModule, 'name' | 'create'> {
  */
 export const adminModule: AdminModule = {
   name: 'admin',
-  migrations: [{ schema: 'auth', migrations: [{ name: '001_init', sql: init }] }],
+  migrations: [
+    {
+      schema: 'auth',
+      migrations: [
+        { name: '001_init', sql: init },
+        { name: '002_notify_kind', sql: notifyKind },
+      ],
+    },
+  ],
   create: ({ db, onKeyChanged }) => ({
     fullName: 'cityml.admin.v1.AdminService',
     definition: admin.AdminServiceService,

@@ -1,5 +1,5 @@
 import { isPgError, listen, UNIQUE_VIOLATION, type Db } from '@cityml/db';
-import { AlreadyExistsError, NotFoundError, type KeyDirectory, type KeyRecord, type Role } from '@cityml/runtime';
+import { AlreadyExistsError, NotFoundError, type KeyChange, type KeyDirectory, type KeyRecord, type Role } from '@cityml/runtime';
 
 /** Channel on which every change to a key is announced (payload: its hash, hex). */
 export const AUTH_KEYS_CHANNEL = 'auth_keys';
@@ -152,9 +152,13 @@ export class AuthStore implements KeyDirectory {
   }
 
   /** {@link KeyDirectory.subscribe}: LISTEN on {@link AUTH_KEYS_CHANNEL}; a re-listen resets the cache. */
-  async subscribe(onChange: (hashHex: string) => void, onReset: () => void): Promise<{ close(): Promise<void> }> {
+  async subscribe(onChange: (hashHex: string, change: KeyChange) => void, onReset: () => void): Promise<{ close(): Promise<void> }> {
     let first = true;
-    const sub = await listen(this.db, AUTH_KEYS_CHANNEL, onChange, () => {
+    const parse = (payload: string) => {
+      const [op, hex] = payload.includes(':') ? payload.split(':') : ['update', payload];
+      onChange(hex, op === 'insert' ? 'created' : 'changed');
+    };
+    const sub = await listen(this.db, AUTH_KEYS_CHANNEL, parse, () => {
       if (!first) onReset();
       first = false;
     });
