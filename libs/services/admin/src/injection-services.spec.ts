@@ -1,4 +1,3 @@
-// eslint-disable-next-line @nx/enforce-module-boundaries
 import { startTestPlatform, type TestPlatform } from '@cityml/platform/testing';
 import { Client, credentials, Metadata, status, type ServiceError } from '@grpc/grpc-js';
 import { common, inference, ingestion, preprocessing, registry, training } from '@cityml/proto';

@@ -1,4 +1,3 @@
-// eslint-disable-next-line @nx/enforce-module-boundaries
 import { startTestPlatform, type TestKey, type TestPlatform } from '@cityml/platform/testing';
 import { Client, credentials, Metadata, status, type ServiceError } from '@grpc/grpc-js';
 import * as proto from '@cityml/proto';
@@ -204,6 +203,26 @@ describe('tenant isolation across every service', () => {
     expect((await invoke(t.address, b.apiKey, `${R}CreateModel`, [registry.CreateModelRequest.fromPartial({ name: a.model })])).code).toBe(status.OK);
     // ...but not A's artifact for a version of its own model of that name.
     expect(status[(await invoke(t.address, b.apiKey, `${R}CreateModelVersion`, [registry.CreateModelVersionRequest.fromPartial({ modelName: a.model, artifactId: a.artifact })])).code]).toBe('NOT_FOUND');
+  });
+
+  it("runs B's job as B: the training worker registers into B's model of the same name, never A's", async () => {
+    const bc = b.client;
+    await bc.ingestion.ingest(a.dataset, [rowBatchFromRecords(SCHEMA, RECORDS)]);
+    const fs = await bc.preprocessing.waitForFeatureSet((await bc.preprocessing.createFeatureSet({ dataset: a.dataset, spec: SPEC })).featureSet!.id);
+    expect(fs.id).not.toBe(a.featureSet);
+    const job = await bc.training.submitJob({ featureSetId: fs.id, modelName: a.model, model: { hiddenUnits: [4] }, hyperparameters: { epochs: 2, seed: 2 } });
+    for (let end = Date.now() + 60_000; (await bc.training.getJob(job.id)).state < 3; ) {
+      if (Date.now() > end) throw new Error('training did not end');
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    expect((await bc.training.getJob(job.id)).error).toBe('');
+    const mine = await bc.registry.getModelVersion(a.model, 1);
+    expect(mine.lineage).toMatchObject({ featureSetId: fs.id, jobId: job.id });
+    const theirs = await t.client.registry.getModel(a.model);
+    expect(theirs.latestVersion).toBe(1);
+    expect((await t.client.registry.getModelVersion(a.model, 1)).lineage).toMatchObject({ featureSetId: a.featureSet, jobId: a.job });
+    // A's job is invisible to B, B's to A.
+    expect(status[(await invoke(t.address, t.apiKey, `${TR}GetJob`, [training.GetJobRequest.fromPartial({ id: job.id })])).code]).toBe('NOT_FOUND');
   });
 
   it("leaves tenant A's resources as they were", async () => {
