@@ -31,6 +31,14 @@ describe('the platform service identity', () => {
     expect((await asEnvironment.admin.listApiKeys()).map((k) => k.id)).toEqual([b.id]);
   });
 
+  it('can bootstrap a cluster: create a tenant and its first admin key', async () => {
+    const operator = t.clientWith({ apiKey: t.serviceKey });
+    await operator.admin.createTenant('water');
+    const { secret, key } = await operator.admin.createApiKey({ tenant: 'water', role: 'admin' });
+    expect(key).toMatchObject({ tenant: 'water', role: 'admin', platformAdmin: false, createdBy: 'service' });
+    expect((await t.clientWith({ apiKey: secret }).admin.listApiKeys()).map((k) => k.id)).toEqual([key.id]);
+  });
+
   it('acts for no tenant when it names none', async () => {
     const none = t.clientWith({ apiKey: t.serviceKey });
     expect(await outcome(none.admin.listApiKeys())).toBe('INVALID_ARGUMENT');
