@@ -58,11 +58,13 @@ export class JobRunner {
 
   private async attempt(qjob: QueueJob, rec: JobRecord, ctx: JobContext, log: Logger): Promise<void> {
     const { tenant } = qjob;
+    const t0 = performance.now();
     const worker = new TrainingWorker(); // TF.js loads while the feature set and tensors arrive
     try {
       const fs = await this.peers.featureSet(tenant, rec.featureSetId).catch((err) => {
         throw err instanceof NotFoundError ? new PermanentJobError(err.message) : err;
       });
+      log.debug({ ms: performance.now() - t0 }, 'feature set read');
       await this.start(qjob, rec, fs, worker, ctx, log);
     } finally {
       void worker.terminate();
@@ -91,6 +93,7 @@ export class JobRunner {
     const io = ioOf(fs);
     const { spec, params } = storedSpec(rec.modelSpec, rec.hyperparameters);
     const resumeFrom = rec.checkpointArtifactId ? rec.checkpointEpoch : 0;
+    const t0 = performance.now();
     const [train, validation, test, transform, checkpoint, persistence, seasonal, production] = await Promise.all([
       this.split(tenant, fs.train, 'train'),
       this.split(tenant, fs.validation, 'validation'),
@@ -105,6 +108,7 @@ export class JobRunner {
     for (const b of [checkpoint, persistence, seasonal]) if (b) transfer.push(b);
     const productionBytes = production ? toArrayBuffer(production.bundle) : undefined;
     if (productionBytes) transfer.push(productionBytes);
+    log.debug({ ms: performance.now() - t0 }, 'tensors and production version downloaded');
     let chain = Promise.resolve();
     const result = await worker.run(
       {
@@ -117,7 +121,10 @@ export class JobRunner {
       ctx.signal,
       {
         onReady: (backend) => void this.store.update(tenant, id, { backend }).catch((err) => log.warn({ err }, 'recording the backend failed')),
-        onTraining: () => void this.store.update(tenant, id, { trainStartTime: new Date() }).catch((err) => log.warn({ err }, 'recording the start failed')),
+        onTraining: () => {
+          log.debug({ ms: performance.now() - t0 }, 'first batch starts');
+          void this.store.update(tenant, id, { trainStartTime: new Date() }).catch((err) => log.warn({ err }, 'recording the start failed'));
+        },
         onEpoch: (m) => {
           chain = chain.then(async () => {
             const art = await this.artifacts.put(tenant, [new Uint8Array(m.checkpoint)], { mediaType: 'application/vnd.cityml.checkpoint' });
