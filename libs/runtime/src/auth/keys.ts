@@ -44,7 +44,8 @@ export function sameKey(a: string, b: string): boolean {
   return timingSafeEqual(hashApiKey(a), hashApiKey(b));
 }
 
-const BEARER = /^Bearer ([A-Za-z0-9._~+/=-]{1,512})$/;
+// RFC 6750: the scheme is case-insensitive; the token is a b64token.
+const BEARER = /^Bearer +([A-Za-z0-9._~+/=-]{1,512})$/i;
 
 /**
  * The bearer token of a call's `authorization` metadata.

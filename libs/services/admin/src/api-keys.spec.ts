@@ -1,5 +1,6 @@
 import { createServer } from 'node:net';
-import { status } from '@grpc/grpc-js';
+import { Metadata, status } from '@grpc/grpc-js';
+import { admin } from '@cityml/proto';
 import { startTestPlatform, type TestPlatform } from '@cityml/platform/testing';
 import { CityMLClientError } from '@cityml/sdk';
 
@@ -39,6 +40,27 @@ describe('the API key check', () => {
     const err = await t.clientWith({ apiKey: 'has spaces in it' }).admin.listApiKeys().catch((e) => e);
     expect(err.code).toBe(status.UNAUTHENTICATED);
     expect(err.message).toMatch(/malformed/);
+  });
+
+  it.each([
+    ['another scheme', (k: string) => `Basic ${Buffer.from(`user:${k}`).toString('base64')}`],
+    ['a bare key', (k: string) => k],
+    ['an empty bearer', () => 'Bearer '],
+    ['a key with a trailing comment', (k: string) => `Bearer ${k} extra`],
+  ])('refuses %s in the authorization header with UNAUTHENTICATED', async (_label, header) => {
+    const raw = t.clientWith({ apiKey: undefined }).admin.raw;
+    const md = new Metadata();
+    md.set('authorization', header(t.apiKey));
+    const code = await new Promise<number>((resolve) => raw.listApiKeys(admin.ListApiKeysRequest.fromPartial({}), md, (err) => resolve(err?.code ?? status.OK)));
+    expect(code).toBe(status.UNAUTHENTICATED);
+  });
+
+  it('accepts the bearer scheme in any case (RFC 6750)', async () => {
+    const raw = t.clientWith({ apiKey: undefined }).admin.raw;
+    const md = new Metadata();
+    md.set('authorization', `bearer ${t.apiKey}`);
+    const code = await new Promise<number>((resolve) => raw.listApiKeys(admin.ListApiKeysRequest.fromPartial({}), md, (err) => resolve(err?.code ?? status.OK)));
+    expect(code).toBe(status.OK);
   });
 
   it('refuses an unknown key with UNAUTHENTICATED', async () => {
@@ -119,5 +141,20 @@ describe('the OIP HTTP/JSON binding', () => {
   it('lets a valid key through to the model lookup', async () => {
     const reader = await t.createKey({ tenant: 'default', role: 'reader' });
     expect((await infer({ authorization: `Bearer ${reader.apiKey}` })).status).toBe(404);
+  });
+});
+
+describe('the per-key rate limit of a platform', () => {
+  it('answers RESOURCE_EXHAUSTED past the burst, for that key only', async () => {
+    const t = await startTestPlatform({ services: ['registry'], env: { CITYML_RATE_LIMIT_RPS: '0.5', CITYML_RATE_LIMIT_BURST: '2' } });
+    try {
+      const other = await t.createKey({ tenant: 'default', role: 'admin' });
+      const codes: string[] = [];
+      for (let i = 0; i < 3; i++) codes.push(await code(t.client.admin.listApiKeys()));
+      expect(codes).toEqual(['OK', 'OK', 'RESOURCE_EXHAUSTED']);
+      expect(await code(other.client.admin.listApiKeys())).toBe('OK');
+    } finally {
+      await t.stop();
+    }
   });
 });
