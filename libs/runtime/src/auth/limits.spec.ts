@@ -111,6 +111,20 @@ describe('rows per request', () => {
   });
 });
 
+describe('the maximum message size', () => {
+  let server: RunningServer;
+  beforeAll(async () => {
+    server = await start({ CITYML_MAX_MESSAGE_BYTES: '4096' });
+  });
+  afterAll(() => server.shutdown());
+
+  it('refuses a request larger than CITYML_MAX_MESSAGE_BYTES with RESOURCE_EXHAUSTED', async () => {
+    const address = `127.0.0.1:${server.port}`;
+    expect((await predictWith(address, inference.PredictRequest.fromPartial({ modelName: 'm', requestId: 'x'.repeat(1000) }))).err).toBeNull();
+    expect((await predictWith(address, inference.PredictRequest.fromPartial({ modelName: 'm', requestId: 'x'.repeat(8000) }))).err?.code).toBe(status.RESOURCE_EXHAUSTED);
+  });
+});
+
 describe('strings in requests', () => {
   let server: RunningServer;
   beforeAll(async () => {
@@ -174,7 +188,9 @@ describe('concurrent streams per connection', () => {
     const c = new preprocessing.PreprocessingServiceClient(`127.0.0.1:${server.port}`, credentials.createInsecure());
     const calls = Array.from({ length: 4 }, () => c.watchFeatureSet(preprocessing.WatchFeatureSetRequest.fromPartial({ id: 'x' }), metadata('t/key_a')));
     const started = calls.map((call) => new Promise<void>((resolve) => (call.once('data', () => resolve()), call.once('error', () => resolve()))));
-    await Promise.race([Promise.all(started.slice(0, 2)), new Promise((r) => setTimeout(r, 2000))]);
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([Promise.all(started.slice(0, 2)), new Promise((r) => (timer = setTimeout(r, 2000)))]);
+    clearTimeout(timer);
     await new Promise((r) => setTimeout(r, 300));
     expect(active).toBe(2);
     calls[0].cancel();
