@@ -130,7 +130,8 @@ export class Servable {
   run(inputs: Float32Array[], examples: number): Float32Array {
     return tf.tidy(() => {
       const xs = inputs.map((x, i) => tf.tensor(x, [examples, ...(this.model.inputs[i].shape.slice(1) as number[]).map((d) => (d < 0 ? 1 : d))]));
-      const y = this.model.predict(xs.length === 1 ? xs[0] : xs);
+      // One pass over the whole batch (model.predict would split it into chunks of 32).
+      const y = this.model.predictOnBatch(xs.length === 1 ? xs[0] : xs);
       const first = Array.isArray(y) ? y[0] : y;
       return first.dataSync() as Float32Array;
     });

@@ -19,7 +19,7 @@ export interface InferenceSettings {
 /** Defaults of {@link InferenceSettings} (the HTTP port comes from config.httpPort). */
 export const DEFAULT_SETTINGS: Omit<InferenceSettings, 'httpPort' | 'httpHost'> = {
   maxBatchSize: 512,
-  maxQueueDelayMs: 2,
+  maxQueueDelayMs: 1,
   cacheBytes: 512 * 1024 * 1024,
   failedRetryMs: 30_000,
   loadTimeoutMs: 120_000,
