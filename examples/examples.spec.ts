@@ -21,7 +21,7 @@ describe('the examples, against a live `cityml up` with auth on', () => {
     up = await startLiveUp();
     env = up.env;
   }, 60_000);
-  afterAll(() => up?.stop());
+  afterAll(() => up?.stop(), 60_000);
 
   it('refuses an example without the API key: auth is on', async () => {
     const r = await example('ingest-and-stats', { CITYML_ADDRESS: env.CITYML_ADDRESS, CITYML_API_KEY: '' });

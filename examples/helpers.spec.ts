@@ -24,7 +24,7 @@ describe('the SDK helpers against a live `cityml up` (auth on)', () => {
     tp?.client.close();
     await up?.stop();
     rmSync(dir, { recursive: true, force: true });
-  });
+  }, 60_000);
 
   it('ingests a CSV file into a new dataset with an inferred schema, reporting progress', async () => {
     const file = join(dir, 'traffic.csv');

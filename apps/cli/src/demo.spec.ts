@@ -7,7 +7,7 @@ describe('cityml demo', () => {
   beforeAll(async () => {
     up = await startLiveUp();
   }, 60_000);
-  afterAll(() => up?.stop());
+  afterAll(() => up?.stop(), 60_000);
 
   it('runs ingest, features, training, register, promote and predict, and forecasts within 35% of the ground truth', async () => {
     const t0 = Date.now();

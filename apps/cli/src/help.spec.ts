@@ -87,7 +87,7 @@ describe('the cityml command tree', () => {
     beforeAll(async () => {
       up = await startLiveUp();
     }, 60_000);
-    afterAll(() => up?.stop());
+    afterAll(() => up?.stop(), 60_000);
 
     it('parses for every read-only command without arguments', async () => {
       const lists = tree.filter((n) => n.subcommands.length === 0 && n.options.includes('--json') && /^(list|ls|loaded|whoami|status)$/.test(n.path.at(-1) ?? '') && !/<\w/.test(n.usage));

@@ -60,7 +60,7 @@ describe('the README quickstart', () => {
   afterAll(async () => {
     await up?.stop();
     rmSync(cwd, { recursive: true, force: true });
-  });
+  }, 60_000);
 
   it('has commands that all use npx cityml, with expected output', () => {
     expect(steps.length).toBeGreaterThanOrEqual(5);
