@@ -29,8 +29,8 @@ function checkTable(table: string): string {
 
 /**
  * DDL of a dataset's rows table: one typed column per schema column, batch_seq and
- * row_no. Append-only; a btree on (batch_seq, row_no) for ordered reads (COPY appends to
- * its rightmost leaf) and a BRIN index on the time column.
+ * row_no. Append-only; BRIN indexes (cheap to maintain under COPY: a btree on
+ * (batch_seq, row_no) cost about 0.1 of the benchmark ratio) on batch_seq and the time column.
  */
 export function rowsTableDdl(table: string, schema: common.Schema): string {
   const q = checkTable(table);
@@ -38,7 +38,7 @@ export function rowsTableDdl(table: string, schema: common.Schema): string {
   const time = schema.columns.findIndex((c) => c.name === schema.timeColumn);
   return [
     `create table ${q} (${[...cols, 'batch_seq int8 not null', 'row_no int8 not null'].join(', ')})`,
-    `create index on ${q} (batch_seq, row_no)`,
+    `create index on ${q} using brin (batch_seq)`,
     time >= 0 ? `create index on ${q} using brin (${columnIdent(time)})` : '',
   ]
     .filter(Boolean)
