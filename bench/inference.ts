@@ -168,26 +168,31 @@ async function main(): Promise<void> {
     // (b) 256-row requests against the in-process path on the same rows.
     const big = inference.PredictRequest.encode(inference.PredictRequest.fromPartial({ modelName: 'bench', rows: rowBatch(features.slice(0, 256), m.schema) })).finish();
     const frame = frameFromRows(features.slice(0, 256), m.schema);
-    const local = (budget: number) => {
+    const local = (budget: number, batchSize?: number) => {
       let n = 0;
       const t0 = performance.now();
       while (performance.now() - t0 < budget) {
         const a = applyTransform(m.fitted, frame, { mode: 'serve' });
-        tf.tidy(() => (m.model.predict(tf.tensor2d(a.x, [a.shape[0], a.shape[1]]), { batchSize: a.shape[0] }) as tf.Tensor).dataSync());
+        tf.tidy(() => (m.model.predict(tf.tensor2d(a.x, [a.shape[0], a.shape[1]]), { batchSize: batchSize ?? a.shape[0] }) as tf.Tensor).dataSync());
         n++;
       }
       return { rows: n * 256, seconds: (performance.now() - t0) / 1000 };
     };
     const servedParts: Result[] = [];
     const localParts: { rows: number; seconds: number }[] = [];
+    const defaultParts: { rows: number; seconds: number }[] = [];
     for (let r = 0; r < rounds; r++) {
+      defaultParts.push(local(ms / 4 / rounds, 32));
       servedParts.push(await inWorker({ address: t.address, request: big, clients: 16, ms: ms / 2 / rounds }));
       localParts.push(local(ms / 2 / rounds));
     }
     const served = merge(servedParts);
     const servedRows = (served.calls * 256) / served.seconds;
-    const localRows = localParts.reduce((n, p) => n + p.rows, 0) / localParts.reduce((n, p) => n + p.seconds, 0);
+    const rate = (ps: { rows: number; seconds: number }[]) => ps.reduce((n, p) => n + p.rows, 0) / ps.reduce((n, p) => n + p.seconds, 0);
+    const localRows = rate(localParts);
+    const defaultRows = rate(defaultParts);
     console.log(`\n(b) 256-row requests, 16 clients: ${servedRows.toFixed(0)} rows/s; in-process transform + model.predict: ${localRows.toFixed(0)} rows/s; ratio ${(servedRows / localRows).toFixed(2)} (target ≥ 0.6)${served.errors ? `; errors ${served.errors}` : ''}`);
+    console.log(`    (against model.predict with its default batchSize 32: ${defaultRows.toFixed(0)} rows/s; ratio ${(servedRows / defaultRows).toFixed(2)})`);
 
   } finally {
     await t.stop();
