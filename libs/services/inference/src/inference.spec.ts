@@ -161,10 +161,7 @@ describe('the inference service', () => {
     expectStreamAnswers(got);
   });
 
-  // The runtime's bidi wrapper reads requests with a Readable async iterator, which destroys the
-  // call when the client half-closes, so no status is ever sent (reported to the lead). Enable
-  // this once libs/runtime/src/handlers.ts iterates with `call.iterator({ destroyOnReturn: false })`.
-  it.skip('answers PredictStream over gRPC', async () => {
+  it('answers PredictStream over gRPC, through the SDK', async () => {
     const stream = raw().predictStream();
     const got: inference.PredictStreamResponse[] = [];
     const done = new Promise<void>((resolve, reject) => {
@@ -176,6 +173,10 @@ describe('the inference service', () => {
     stream.end();
     await done;
     expectStreamAnswers(got);
+    const viaSdk: inference.PredictStreamResponse[] = [];
+    const feed = streamRequests().map((r) => ({ model: { name: r.request.modelName }, rows: r.request.rows!, options: { requestId: r.request.requestId } }));
+    for await (const m of t.client.inference.predictStream(feed)) viaSdk.push(m);
+    expectStreamAnswers(viaSdk);
   });
 
   it('lists the loaded models with their state, aliases and tensor memory', async () => {
