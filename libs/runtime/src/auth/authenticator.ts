@@ -42,6 +42,8 @@ export interface ApiKeyAuthenticatorOptions {
 /** Metadata key through which a platform service names the tenant it acts for. */
 export const ACT_FOR_TENANT_HEADER = 'x-cityml-tenant';
 
+const ADMIN_SERVICE_PREFIX = '/cityml.admin.v1.AdminService/';
+
 interface Entry {
   record?: KeyRecord;
   at: number;
@@ -129,12 +131,16 @@ export async function createApiKeyAuthenticator(options: ApiKeyAuthenticatorOpti
     return p;
   };
 
-  const authenticate: Authenticator = async (metadata) => {
+  const authenticate: Authenticator = async (metadata, method) => {
     const token = bearerToken(metadata);
     const hash = hashApiKey(token);
     const hex = hash.toString('hex');
     const actFor = actForTenant(metadata);
     if (serviceHash !== undefined && hex === serviceHash) {
+      // Outside the admin service (tenants and keys), a service acts for a tenant or not at all.
+      if (actFor === undefined && !method.startsWith(ADMIN_SERVICE_PREFIX)) {
+        throw new PermissionDeniedError(`a platform service must name the tenant it acts for (${ACT_FOR_TENANT_HEADER})`);
+      }
       return { tenant: actFor ?? '', role: 'admin', subject: 'service', service: true, platformAdmin: true };
     }
     const record = await resolve(hex, hash);

@@ -39,9 +39,11 @@ describe('the platform service identity', () => {
     expect((await t.clientWith({ apiKey: secret }).admin.listApiKeys()).map((k) => k.id)).toEqual([key.id]);
   });
 
-  it('acts for no tenant when it names none', async () => {
+  it('acts for no tenant when it names none: refused outside the admin service', async () => {
     const none = t.clientWith({ apiKey: t.serviceKey });
     expect(await outcome(none.admin.listApiKeys())).toBe('INVALID_ARGUMENT');
+    expect(await outcome(none.registry.listModels())).toBe('PERMISSION_DENIED');
+    expect(await outcome(t.clientWith({ apiKey: t.serviceKey, actForTenant: 'transport' }).registry.listModels())).toBe('OK');
   });
 
   it('refuses a malformed x-cityml-tenant', async () => {
