@@ -99,7 +99,7 @@ export class Datasets {
    * Streams the rows of one version (only `columns`, all when empty), batch by batch.
    * Stops reading when `signal` aborts.
    */
-  async *read(tenant: string, name: string, version: number, columns: string[], signal?: AbortSignal, batchSize = 16_384): AsyncIterable<common.RowBatch> {
+  async *read(tenant: string, name: string, version: number, columns: string[], signal?: AbortSignal, batchSize = 32_768): AsyncIterable<common.RowBatch> {
     const client = this.raw(tenant);
     const call = client.readRows({ dataset: name, version, columns, batchSize, startTime: undefined, endTime: undefined });
     const onAbort = () => call.cancel();
