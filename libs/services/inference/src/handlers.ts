@@ -45,17 +45,31 @@ export function inferenceHandlers(predictor: Predictor, manager: ModelManager) {
   return {
     predict,
 
-    /** One response per request, in order; a failed request yields an error entry and the stream goes on. */
+    /**
+     * One response per request, in order; a failed request yields an entry with its error
+     * code and message and the stream goes on. Requests are answered concurrently (they
+     * can share batches), up to 256 ahead of the oldest unanswered one. When the server
+     * drains, the answers due are sent and the stream ends.
+     */
     async *predictStream(requests: AsyncIterable<inference.PredictStreamRequest>, ctx: CallContext): AsyncIterable<inference.PredictStreamResponse> {
       const pending: Promise<inference.PredictStreamResponse>[] = [];
       let done = false;
       let failure: unknown;
       let wake: (() => void) | undefined;
       let room: (() => void) | undefined;
+      const draining = new Promise<'drain'>((res) => (ctx.draining.aborted ? res('drain') : ctx.draining.addEventListener('abort', () => res('drain'), { once: true })));
       const reader = (async () => {
+        const it = requests[Symbol.asyncIterator]();
         try {
-          for await (const r of requests) {
-            pending.push(streamEntry(r.request, ctx));
+          for (;;) {
+            // The server is draining: answer what was asked, take nothing new, end the stream.
+            const next = await Promise.race([it.next(), draining]);
+            if (next === 'drain') {
+              void Promise.resolve(it.return?.()).catch(() => undefined);
+              break;
+            }
+            if (next.done) break;
+            pending.push(streamEntry(next.value.request, ctx));
             wake?.();
             if (pending.length >= MAX_PIPELINED) await new Promise<void>((res) => (room = res));
           }
