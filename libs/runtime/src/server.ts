@@ -86,6 +86,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     'grpc.http2.min_ping_interval_without_data_ms': 5_000,
     ...(config.maxConcurrentStreams ? { 'grpc.max_concurrent_streams': config.maxConcurrentStreams } : {}),
   };
+  if (config.tls?.clientAuth && !config.healthPort) log.warn('mutual TLS is on but CITYML_HEALTH_PORT is not set: plaintext gRPC health probes have no port');
   const server = new Server(grpcOptions);
   const statusMap = Object.fromEntries([['', 'SERVING'], ...options.services.map((s) => [s.fullName, 'SERVING'])]);
   const health = new HealthImplementation(statusMap);
