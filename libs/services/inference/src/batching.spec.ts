@@ -117,6 +117,24 @@ describe('dynamic batching', () => {
     }
   });
 
+  it('makes the first request wait for the load within its deadline; the load goes on for the next', async () => {
+    const model = tf.sequential({ layers: [tf.layers.dense({ units: 1024, inputShape: [2], activation: 'relu' }), tf.layers.dense({ units: 1024, activation: 'relu' }), tf.layers.dense({ units: 1 })] });
+    const signature = { inputs: [{ name: 'x', dtype: 'float32', shape: [-1, 2] }], outputKind: 'regression' as const, inputColumns: ['a', 'b'] };
+    await publish(t.client, 'big', { bytes: encodeBundle(await bundleFromModel(model, signature)), signature }, { alias: 'production' });
+    const rows = rowBatch([{ a: 1, b: 2 }], schema);
+    const err = await call({ modelName: 'big', rows }, 20).catch((e: CityMLClientError) => e);
+    expect(err).toMatchObject({ code: status.DEADLINE_EXCEEDED });
+    // the first request started the load, which goes on without it
+    await new Promise((r) => setTimeout(r, 50));
+    const listed = await unary(t.client.inference.raw.listLoadedModels.bind(t.client.inference.raw), {}, callOptions(t.client.options));
+    expect(['loading', 'ready']).toContain(listed.models.find((m) => m.modelName === 'big')?.state);
+    const res = await call({ modelName: 'big', rows }, 20_000);
+    expect(res.values).toHaveLength(1);
+    const text = await metrics();
+    expect(sample(text, 'cityml_inference_model_loads_total', { model: 'big', result: 'ok' })).toBe(1);
+    expect(sample(text, 'cityml_inference_requests_total', { model: 'big', code: 'OK' })).toBe(1);
+  });
+
   it('loads the configured aliases at start, before the server reports ready', async () => {
     const other = await startTestPlatform({
       services: ['inference'],
