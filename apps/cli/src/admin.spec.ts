@@ -1,5 +1,5 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -132,6 +132,40 @@ describe('cityml up --insecure', () => {
       rmSync(dataDir, { recursive: true, force: true });
     }
   }, 30_000);
+});
+
+describe('cityml up with mutual TLS', () => {
+  it('serves the CLI with --tls-ca/--tls-cert/--tls-key and refuses it without a certificate', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'cityml-mtls-'));
+    const ssl = (...args: string[]) => spawnSync('openssl', args, { cwd: dataDir, stdio: 'pipe' });
+    writeFileSync(join(dataDir, 'leaf.ext'), 'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth,clientAuth\n');
+    ssl('req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'ca.key', '-out', 'ca.pem', '-days', '2', '-subj', '/CN=test-ca');
+    ssl('req', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'leaf.key', '-out', 'leaf.csr', '-subj', '/CN=cityml');
+    ssl('x509', '-req', '-in', 'leaf.csr', '-CA', 'ca.pem', '-CAkey', 'ca.key', '-CAcreateserial', '-out', 'leaf.pem', '-days', '2', '-extfile', 'leaf.ext');
+    const f = (n: string) => join(dataDir, n);
+    const db = await createTestDatabase();
+    const server = await up(['--port', String(await freePort()), '--data-dir', dataDir], {
+      DATABASE_URL: db.url,
+      CITYML_TLS_CERT_FILE: f('leaf.pem'),
+      CITYML_TLS_KEY_FILE: f('leaf.key'),
+      CITYML_TLS_CA_FILE: f('ca.pem'),
+      CITYML_TLS_CLIENT_AUTH: 'require',
+    });
+    try {
+      const withCert = cityml(['admin', 'keys', 'list', '--json', '--data-dir', dataDir, '--tls-ca', f('ca.pem'), '--tls-cert', f('leaf.pem'), '--tls-key', f('leaf.key')]);
+      expect(withCert.err).not.toMatch(/error/);
+      expect(withCert.code).toBe(0);
+      expect(JSON.parse(withCert.out)).toHaveLength(1);
+      const without = cityml(['admin', 'keys', 'list', '--data-dir', dataDir, '--tls-ca', f('ca.pem')]);
+      expect(without.code).toBe(1);
+      expect(without.err).toMatch(/UNAVAILABLE/);
+    } finally {
+      server.child.kill('SIGTERM');
+      await server.exit;
+      await db.drop();
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  }, 60_000);
 });
 
 describe('--expires', () => {
