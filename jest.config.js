@@ -45,6 +45,8 @@ module.exports = {
     testMatch: ['<rootDir>/**/*.spec.ts'],
     testPathIgnorePatterns: ['/node_modules/', '/dist/'],
     testEnvironment: 'node',
+    // Generous: the suite runs on 2 shared cores, and many tests start real servers.
+    testTimeout: 60_000,
     transform: {
       '^.+\\.ts$': swc,
       '^.+\\.sql$': path.join(__dirname, 'tools/jest-text-transform.js'),

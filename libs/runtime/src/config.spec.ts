@@ -37,3 +37,11 @@ describe('loadConfig', () => {
     expect(() => loadConfig(env)).not.toThrow();
   });
 });
+
+describe('the README', () => {
+  it('documents every configuration variable', () => {
+    const readme = require('node:fs').readFileSync(require('node:path').join(__dirname, '../../../README.md'), 'utf8') as string;
+    const documented = (v: string) => readme.includes(`\`${v}\``) || (/^CITYML_[A-Z]+_ADDRESS$/.test(v) && readme.includes('`CITYML_<SERVICE>_ADDRESS`'));
+    expect(CONFIG_VARIABLES.filter((v) => !documented(v))).toEqual([]);
+  });
+});

@@ -55,6 +55,11 @@ const schema = z.object({
   CITYML_REGISTRY_ADDRESS: address,
   CITYML_INFERENCE_ADDRESS: address,
   CITYML_TRAINING_CONCURRENCY: positiveInt.default(1),
+  // Training queue: a worker's lease, its heartbeat, the fallback poll, and attempts per job.
+  CITYML_TRAINING_LEASE_MS: positiveInt.default(10_000),
+  CITYML_TRAINING_HEARTBEAT_MS: positiveInt.default(2_000),
+  CITYML_TRAINING_POLL_MS: positiveInt.default(5_000),
+  CITYML_TRAINING_MAX_ATTEMPTS: positiveInt.default(3),
   CITYML_INFERENCE_PRELOAD: z
     .string()
     .transform((s) => s.split(',').map((x) => x.trim()).filter(Boolean))
@@ -95,6 +100,10 @@ export interface Config {
   /** gRPC targets of the other services; undefined means "this process". */
   addresses: Partial<Record<ServiceName, string>>;
   trainingConcurrency: number;
+  trainingLeaseMs: number;
+  trainingHeartbeatMs: number;
+  trainingPollMs: number;
+  trainingMaxAttempts: number;
   inferencePreload: string[];
 }
 
@@ -166,6 +175,10 @@ export function loadConfig(env: Record<string, string | undefined>, overrides: P
       inference: c.CITYML_INFERENCE_ADDRESS,
     },
     trainingConcurrency: c.CITYML_TRAINING_CONCURRENCY,
+    trainingLeaseMs: c.CITYML_TRAINING_LEASE_MS,
+    trainingHeartbeatMs: c.CITYML_TRAINING_HEARTBEAT_MS,
+    trainingPollMs: c.CITYML_TRAINING_POLL_MS,
+    trainingMaxAttempts: c.CITYML_TRAINING_MAX_ATTEMPTS,
     inferencePreload: c.CITYML_INFERENCE_PRELOAD,
     ...overrides,
   };

@@ -68,7 +68,11 @@ function deadlineOf(call: AnyCall): Date | undefined {
   return Number.isFinite(ms) ? new Date(ms) : undefined;
 }
 
-/** Reads a client stream as an async iterable that throws CANCELLED if the caller broke off. */
+/**
+ * Reads a client stream as an async iterable that throws CANCELLED if the caller broke
+ * off. grpc-js ends the request stream of a cancelled call first and reports the cancel a
+ * moment later, so the end is only trusted after one more turn of the event loop.
+ */
 async function* incoming<T>(call: AsyncIterable<T> & AnyCall): AsyncIterable<T> {
   // Not the default iterator: it destroys the stream when reading ends, which on a bidi
   // call also kills the writable side, so the status would never be sent.
@@ -77,6 +81,7 @@ async function* incoming<T>(call: AsyncIterable<T> & AnyCall): AsyncIterable<T> 
     if (call.cancelled) break;
     yield message;
   }
+  await new Promise((resolve) => setImmediate(resolve));
   if (call.cancelled) throw new CancelledError('the client cancelled the stream');
 }
 

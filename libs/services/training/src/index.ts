@@ -19,7 +19,6 @@ export interface TrainingSettings {
   timing: QueueTiming;
 }
 
-type TrainingConfig = Config & Partial<{ trainingLeaseMs: number; trainingHeartbeatMs: number; trainingPollMs: number; trainingMaxAttempts: number }>;
 
 /**
  * Settings from the config: concurrency (CITYML_TRAINING_CONCURRENCY), lease, heartbeat
@@ -27,11 +26,11 @@ type TrainingConfig = Config & Partial<{ trainingLeaseMs: number; trainingHeartb
  * CITYML_TRAINING_HEARTBEAT_MS, CITYML_TRAINING_POLL_MS, CITYML_TRAINING_MAX_ATTEMPTS;
  * defaults 10 s, 2 s, 5 s, 3).
  */
-export function trainingSettings(config: TrainingConfig): TrainingSettings {
+export function trainingSettings(config: Config): TrainingSettings {
   return {
     concurrency: config.trainingConcurrency ?? 1,
-    maxAttempts: config.trainingMaxAttempts ?? 3,
-    timing: { leaseMs: config.trainingLeaseMs ?? 10_000, heartbeatMs: config.trainingHeartbeatMs ?? 2_000, pollMs: config.trainingPollMs ?? 5_000 },
+    maxAttempts: config.trainingMaxAttempts,
+    timing: { leaseMs: config.trainingLeaseMs, heartbeatMs: config.trainingHeartbeatMs, pollMs: config.trainingPollMs },
   };
 }
 
