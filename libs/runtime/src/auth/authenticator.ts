@@ -36,6 +36,11 @@ export interface ApiKeyAuthenticatorOptions {
   negativeTtlMs?: number;
   /** Most cached entries (default 10 000). */
   maxEntries?: number;
+  /**
+   * Most directory lookups in flight (default 8); more wait their turn. A flood of made-up
+   * keys then cannot take the database pool from the services; cached keys never wait.
+   */
+  maxConcurrentLookups?: number;
   now?: () => number;
 }
 
@@ -84,6 +89,19 @@ export async function createApiKeyAuthenticator(options: ApiKeyAuthenticatorOpti
   const maxAge = options.maxAgeMs ?? 300_000;
   const negativeTtl = options.negativeTtlMs ?? 2_000;
   const maxEntries = options.maxEntries ?? 10_000;
+  const maxLookups = options.maxConcurrentLookups ?? 8;
+  let inFlight = 0;
+  const waiting: (() => void)[] = [];
+  const limited = async (hash: Buffer): Promise<KeyRecord | undefined> => {
+    while (inFlight >= maxLookups) await new Promise<void>((r) => waiting.push(r));
+    inFlight++;
+    try {
+      return await options.directory.lookup(hash);
+    } finally {
+      inFlight--;
+      waiting.shift()?.();
+    }
+  };
   const serviceHash = options.serviceKey ? hashApiKey(options.serviceKey).toString('hex') : undefined;
   const cache = new Map<string, Entry>();
   const pending = new Map<string, Promise<KeyRecord | undefined>>();
@@ -118,7 +136,7 @@ export async function createApiKeyAuthenticator(options: ApiKeyAuthenticatorOpti
       const started = epoch;
       const startedCreated = createdEpoch;
       lookups++;
-      p = options.directory.lookup(hash).then((record) => {
+      p = limited(hash).then((record) => {
         if (epoch === started && (record || createdEpoch === startedCreated)) {
           if (cache.size >= maxEntries) cache.delete(cache.keys().next().value as string);
           cache.set(hex, { record, at: now() });
