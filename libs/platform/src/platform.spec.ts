@@ -20,4 +20,10 @@ describe('a platform hosting all five services', () => {
   it('answers an unknown service name with SERVICE_UNKNOWN-style NOT_FOUND', async () => {
     await expect(t.client.health('cityml.nope.v1.Nope')).rejects.toMatchObject({ code: status.NOT_FOUND });
   });
+
+  it("serves every service's own metrics on the process's /metrics, with the training queue depth", async () => {
+    const body = await (await fetch(`http://127.0.0.1:${t.platform.server.metricsPort}/metrics`)).text();
+    expect(body).toMatch(/^cityml_training_queue_depth 0$/m);
+    expect(body).toMatch(/cityml_grpc_requests_total/);
+  });
 });

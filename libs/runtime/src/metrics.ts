@@ -25,6 +25,19 @@ export class Metrics {
     collectDefaultMetrics({ register: this.registry, prefix: 'cityml_' });
   }
 
+  private readonly extra: Registry[] = [];
+
+  /** Adds a service's own registry (its metrics then appear on the same /metrics). */
+  include(registry: Registry): void {
+    this.extra.push(registry);
+  }
+
+  /** The text exposition of every registry of this process. */
+  async text(): Promise<string> {
+    const parts = await Promise.all([this.registry, ...this.extra].map((r) => r.metrics()));
+    return parts.join('\n');
+  }
+
   /** Records one finished call. */
   observeCall(method: string, code: status, seconds: number): void {
     const labels = { method, code: CODE_NAMES[code] ?? String(code) };
@@ -39,7 +52,7 @@ export class Metrics {
         res.writeHead(404).end();
         return;
       }
-      this.registry.metrics().then(
+      this.text().then(
         (body) => res.writeHead(200, { 'content-type': this.registry.contentType }).end(body),
         () => res.writeHead(500).end(),
       );

@@ -94,6 +94,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const limiter = options.rateLimiter ?? (options.authenticate && config.rateLimit ? new RateLimiter(config.rateLimit) : undefined);
   const guarded = guardCalls(options.authenticate ?? localAuthenticator, limiter);
   for (const s of options.services) {
+    if (s.metricsRegistry) metrics.include(s.metricsRegistry);
     server.addService(s.definition, wrapService(withRequestChecks(s, config.maxRowsPerRequest ?? 0), { authenticate: guarded, log, metrics, draining: draining.signal }));
   }
   if (config.reflection && options.descriptorSetBase64) {

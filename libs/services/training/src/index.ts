@@ -4,6 +4,7 @@ import { training } from '@cityml/proto';
 import { JobEvents } from './events';
 import { trainingHandlers } from './handlers';
 import { TRAINING_QUEUE, TrainingJobs } from './jobs';
+import { trainingMetrics } from './metrics';
 import init from './migrations/001_init.sql';
 import { Peers } from './peers';
 import { JobRunner } from './runner';
@@ -56,6 +57,7 @@ async function create(deps: ServiceDeps): Promise<ServiceRegistration> {
     fullName: 'cityml.training.v1.TrainingService',
     definition: training.TrainingServiceService,
     implementation: trainingHandlers(jobs) as unknown as ServiceRegistration['implementation'],
+    metricsRegistry: trainingMetrics(deps.db),
     close: async () => {
       await worker.stop();
       await events.close();
