@@ -118,11 +118,12 @@ describe('dynamic batching', () => {
   });
 
   it('makes the first request wait for the load within its deadline; the load goes on for the next', async () => {
-    const model = tf.sequential({ layers: [tf.layers.dense({ units: 1024, inputShape: [2], activation: 'relu' }), tf.layers.dense({ units: 1024, activation: 'relu' }), tf.layers.dense({ units: 1 })] });
+    const model = tf.sequential({ layers: [tf.layers.dense({ units: 2048, inputShape: [2], activation: 'relu' }), tf.layers.dense({ units: 2048, activation: 'relu' }), tf.layers.dense({ units: 1 })] });
     const signature = { inputs: [{ name: 'x', dtype: 'float32', shape: [-1, 2] }], outputKind: 'regression' as const, inputColumns: ['a', 'b'] };
     await publish(t.client, 'big', { bytes: encodeBundle(await bundleFromModel(model, signature)), signature }, { alias: 'production' });
     const rows = rowBatch([{ a: 1, b: 2 }], schema);
-    const err = await call({ modelName: 'big', rows }, 20).catch((e: CityMLClientError) => e);
+    // 16 MB of weights: downloading, decoding and loading them takes longer than this deadline
+    const err = await call({ modelName: 'big', rows }, 100).catch((e: CityMLClientError) => e);
     expect(err).toMatchObject({ code: status.DEADLINE_EXCEEDED });
     // the first request started the load, which goes on without it
     await new Promise((r) => setTimeout(r, 50));

@@ -47,9 +47,23 @@ const refuseHttp: Authenticator = () => {
   throw new UnauthenticatedError('the HTTP/JSON binding needs the platform authenticator when auth is on');
 };
 
+/**
+ * Service-wide settings from config, once it carries them (CITYML_INFERENCE_MAX_BATCH_SIZE,
+ * CITYML_INFERENCE_MAX_QUEUE_DELAY_MS, CITYML_INFERENCE_CACHE_BYTES as `inferenceMaxBatchSize`,
+ * `inferenceMaxQueueDelayMs`, `inferenceCacheBytes`); absent fields keep the defaults.
+ */
+function fromConfig(config: ServiceDeps['config']): Partial<InferenceSettings> {
+  const c = config as ServiceDeps['config'] & { inferenceMaxBatchSize?: number; inferenceMaxQueueDelayMs?: number; inferenceCacheBytes?: number };
+  const out: Partial<InferenceSettings> = {};
+  if (c.inferenceMaxBatchSize && c.inferenceMaxBatchSize >= 1) out.maxBatchSize = c.inferenceMaxBatchSize;
+  if (c.inferenceMaxQueueDelayMs !== undefined && c.inferenceMaxQueueDelayMs >= 0) out.maxQueueDelayMs = c.inferenceMaxQueueDelayMs;
+  if (c.inferenceCacheBytes && c.inferenceCacheBytes > 0) out.cacheBytes = c.inferenceCacheBytes;
+  return out;
+}
+
 async function create(deps: ServiceDeps, overrides: Partial<InferenceSettings>): Promise<InferenceRegistration> {
   await initBackend();
-  const settings: InferenceSettings = { ...DEFAULT_SETTINGS, httpPort: deps.config.httpPort, httpHost: deps.config.host, ...overrides };
+  const settings: InferenceSettings = { ...DEFAULT_SETTINGS, ...fromConfig(deps.config), httpPort: deps.config.httpPort, httpHost: deps.config.host, ...overrides };
   const metrics = new InferenceMetrics();
   const manager = new ModelManager(settings, (tenant) => new RegistryModelSource(() => deps.peer('registry'), tenant), metrics, deps.log);
   const predictor = new Predictor(manager, metrics);
