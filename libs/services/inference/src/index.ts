@@ -68,7 +68,7 @@ async function create(deps: ServiceDeps, overrides: Partial<InferenceSettings>):
   const manager = new ModelManager(settings, (tenant) => new RegistryModelSource(() => deps.peer('registry'), tenant), metrics, deps.log);
   const predictor = new Predictor(manager, metrics);
   let ready = deps.config.inferencePreload.length === 0;
-  const authenticate = (deps as ServiceDeps & { authenticate?: Authenticator }).authenticate ?? (deps.config.auth ? refuseHttp : localAuthenticator);
+  const authenticate = deps.authenticate ?? (deps.config.auth ? refuseHttp : localAuthenticator);
   const http: Server = await startHttp({ host: settings.httpHost, port: settings.httpPort, predictor, manager, ready: () => ready, authenticate, metrics: metrics.registry, log: deps.log });
   if (!ready) {
     void preload(manager, DEFAULT_TENANT, deps.config.inferencePreload, settings.loadTimeoutMs, deps.log).finally(() => (ready = true));
