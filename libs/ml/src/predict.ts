@@ -43,7 +43,7 @@ export type PredictModel = tf.LayersModel | tf.GraphModel;
  * Runs the model on row-major inputs in chunks of `batchSize` rows and returns the
  * row-major outputs (first output tensor).
  */
-export async function runModel(model: PredictModel, x: Float32Array, shape: number[], batchSize = 4096): Promise<Float32Array> {
+export async function runModel(model: PredictModel, x: Float32Array, shape: number[], batchSize = 256): Promise<Float32Array> {
   const n = shape[0];
   const size = shape.slice(1).reduce((a, b) => a * b, 1);
   if (n === 0) return new Float32Array(0);
@@ -51,7 +51,9 @@ export async function runModel(model: PredictModel, x: Float32Array, shape: numb
   for (let start = 0; start < n; start += batchSize) {
     const m = Math.min(batchSize, n - start);
     const input = tf.tensor(x.subarray(start * size, (start + m) * size), [m, ...shape.slice(1)]);
-    const out = model.predict(input) as tf.Tensor | tf.Tensor[];
+    // One batch of m rows, not predict()'s default chunks of 32; on wasm, batches of 32–256
+    // rows run fastest (very large ones are several times slower).
+    const out = model.predict(input, { batchSize: m }) as tf.Tensor | tf.Tensor[];
     const first = Array.isArray(out) ? out[0] : out;
     parts.push((await first.data()) as Float32Array);
     tf.dispose([input, ...(Array.isArray(out) ? out : [out])]);

@@ -101,7 +101,7 @@ export async function startPlatform(config: Config, log: Logger, database?: Open
       config.services.map((s) => SERVICE_MODULES[s].create({ config, db: opened.db, log: log.child({ service: s }), artifacts, peer, authenticate })),
     );
     // A module may host more than one gRPC service (inference also serves the Open Inference Protocol).
-    const registrations = created.flatMap((r) => [r, ...((r as { extra?: typeof created }).extra ?? [])]);
+    const registrations = created.flatMap((r) => [r, ...(r.extra ?? [])]);
     registrations.push(adminModule.create({ db: opened.db, onKeyChanged: (hex) => authenticator?.invalidate(hex) }));
     const server = await startServer({
       config,

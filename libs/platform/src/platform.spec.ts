@@ -24,6 +24,7 @@ describe('a platform hosting all five services', () => {
   it("serves every service's own metrics on the process's /metrics, with the training queue depth", async () => {
     const body = await (await fetch(`http://127.0.0.1:${t.platform.server.metricsPort}/metrics`)).text();
     expect(body).toMatch(/^cityml_training_queue_depth 0$/m);
+    expect(body).toMatch(/^# HELP cityml_inference_requests_total/m);
     expect(body).toMatch(/cityml_grpc_requests_total/);
   });
 });

@@ -60,6 +60,10 @@ const schema = z.object({
   CITYML_TRAINING_HEARTBEAT_MS: positiveInt.default(2_000),
   CITYML_TRAINING_POLL_MS: positiveInt.default(5_000),
   CITYML_TRAINING_MAX_ATTEMPTS: positiveInt.default(3),
+  // Dynamic batching defaults (a version's tags can override them) and the model cache budget.
+  CITYML_INFERENCE_MAX_BATCH_SIZE: positiveInt.default(512),
+  CITYML_INFERENCE_MAX_QUEUE_DELAY_MS: z.coerce.number().min(0).default(1),
+  CITYML_INFERENCE_CACHE_BYTES: positiveInt.default(512 * 1024 * 1024),
   CITYML_INFERENCE_PRELOAD: z
     .string()
     .transform((s) => s.split(',').map((x) => x.trim()).filter(Boolean))
@@ -105,6 +109,9 @@ export interface Config {
   trainingPollMs: number;
   trainingMaxAttempts: number;
   inferencePreload: string[];
+  inferenceMaxBatchSize: number;
+  inferenceMaxQueueDelayMs: number;
+  inferenceCacheBytes: number;
 }
 
 /** A configuration problem; the message names the variable. */
@@ -180,6 +187,9 @@ export function loadConfig(env: Record<string, string | undefined>, overrides: P
     trainingPollMs: c.CITYML_TRAINING_POLL_MS,
     trainingMaxAttempts: c.CITYML_TRAINING_MAX_ATTEMPTS,
     inferencePreload: c.CITYML_INFERENCE_PRELOAD,
+    inferenceMaxBatchSize: c.CITYML_INFERENCE_MAX_BATCH_SIZE,
+    inferenceMaxQueueDelayMs: c.CITYML_INFERENCE_MAX_QUEUE_DELAY_MS,
+    inferenceCacheBytes: c.CITYML_INFERENCE_CACHE_BYTES,
     ...overrides,
   };
 }

@@ -44,6 +44,8 @@ export interface ServiceRegistration<D extends ServiceDefinition = ServiceDefini
   definition: D;
   /** Methods left out answer UNIMPLEMENTED. */
   implementation: Partial<AsyncService<D>>;
+  /** More services hosted on the same server (e.g. the Open Inference Protocol next to inference). */
+  extra?: ServiceRegistration[];
   /** The service's own Prometheus metrics, served on the process's /metrics. */
   metricsRegistry?: import('prom-client').Registry;
   /** Runs when the server has drained (stop workers, close subscriptions). */

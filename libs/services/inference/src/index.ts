@@ -47,18 +47,9 @@ const refuseHttp: Authenticator = () => {
   throw new UnauthenticatedError('the HTTP/JSON binding needs the platform authenticator when auth is on');
 };
 
-/**
- * Service-wide settings from config, once it carries them (CITYML_INFERENCE_MAX_BATCH_SIZE,
- * CITYML_INFERENCE_MAX_QUEUE_DELAY_MS, CITYML_INFERENCE_CACHE_BYTES as `inferenceMaxBatchSize`,
- * `inferenceMaxQueueDelayMs`, `inferenceCacheBytes`); absent fields keep the defaults.
- */
+/** Service-wide settings from config (CITYML_INFERENCE_MAX_BATCH_SIZE, …_MAX_QUEUE_DELAY_MS, …_CACHE_BYTES). */
 function fromConfig(config: ServiceDeps['config']): Partial<InferenceSettings> {
-  const c = config as ServiceDeps['config'] & { inferenceMaxBatchSize?: number; inferenceMaxQueueDelayMs?: number; inferenceCacheBytes?: number };
-  const out: Partial<InferenceSettings> = {};
-  if (c.inferenceMaxBatchSize && c.inferenceMaxBatchSize >= 1) out.maxBatchSize = c.inferenceMaxBatchSize;
-  if (c.inferenceMaxQueueDelayMs !== undefined && c.inferenceMaxQueueDelayMs >= 0) out.maxQueueDelayMs = c.inferenceMaxQueueDelayMs;
-  if (c.inferenceCacheBytes && c.inferenceCacheBytes > 0) out.cacheBytes = c.inferenceCacheBytes;
-  return out;
+  return { maxBatchSize: config.inferenceMaxBatchSize, maxQueueDelayMs: config.inferenceMaxQueueDelayMs, cacheBytes: config.inferenceCacheBytes };
 }
 
 async function create(deps: ServiceDeps, overrides: Partial<InferenceSettings>): Promise<InferenceRegistration> {
@@ -86,6 +77,7 @@ async function create(deps: ServiceDeps, overrides: Partial<InferenceSettings>):
     ],
     httpPort: boundPort(http),
     metrics,
+    metricsRegistry: metrics.registry,
     manager,
     predictor,
     async close() {
