@@ -225,6 +225,13 @@ describe('tenant isolation across every service', () => {
     expect(status[(await invoke(t.address, t.apiKey, `${TR}GetJob`, [training.GetJobRequest.fromPartial({ id: job.id })])).code]).toBe('NOT_FOUND');
   });
 
+  it('does not let a writer move production through a training job (promote needs admin)', async () => {
+    const writer = await t.createKey({ tenant: 'default', role: 'writer' });
+    const req = training.SubmitJobRequest.fromPartial({ featureSetId: a.featureSet, modelName: a.model, promote: true, hyperparameters: { epochs: 1 } });
+    expect(status[(await invoke(t.address, writer.apiKey, `${TR}SubmitJob`, [req])).code]).toBe('PERMISSION_DENIED');
+    expect((await t.client.registry.getVersionByAlias(a.model, 'production')).version).toBe(1);
+  });
+
   it("leaves tenant A's resources as they were", async () => {
     const c = t.client;
     expect((await c.ingestion.getDataset(a.dataset)).name).toBe(a.dataset);

@@ -1,5 +1,5 @@
 import { evaluation as ev, training } from '@cityml/proto';
-import { InvalidArgumentError, type AsyncService } from '@cityml/runtime';
+import { InvalidArgumentError, requireRole, type AsyncService } from '@cityml/runtime';
 import { jobToProto, stateFilter } from './convert';
 import type { TrainingJobs } from './jobs';
 import type { PageCursor } from './store';
@@ -26,6 +26,8 @@ const encodeToken = (c: PageCursor) => Buffer.from(JSON.stringify(c)).toString('
 export function trainingHandlers(jobs: TrainingJobs) {
   return {
     async submitJob(req, ctx) {
+      // The worker promotes as the platform service identity: the submitter must be allowed to move production itself.
+      if (req.promote) requireRole(ctx, 'admin', 'promoting to the protected alias "production"');
       return { job: jobToProto(await jobs.submit(ctx.principal.tenant, req)) };
     },
     async getJob(req, ctx) {
