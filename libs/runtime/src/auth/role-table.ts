@@ -49,12 +49,20 @@ const CELLS: Record<Access, [string, string, string]> = {
   platform: ['', '', 'platform admin'],
 };
 
+/** Finer checks made inside handlers with requireRole. */
+const NOTES: Record<string, string> = {
+  '/cityml.registry.v1.RegistryService/SetAlias': 'protected aliases such as `production`: admin',
+  '/cityml.registry.v1.RegistryService/DeleteAlias': 'protected aliases such as `production`: admin',
+  '/cityml.registry.v1.RegistryService/RollbackAlias': 'protected aliases such as `production`: admin',
+  '/cityml.training.v1.TrainingService/SubmitJob': 'with `promote`: admin',
+};
+
 /** The role × RPC table of docs/security.md, rendered from {@link RPC_ACCESS}. */
 export function roleTableMarkdown(): string {
   const lines = ['| Service | RPC | Kind | reader | writer | admin |', '|---|---|---|:-:|:-:|:-:|'];
   for (const r of allRpcs()) {
     const [reader, writer, admin] = CELLS[accessFor(r.path)];
-    const note = r.path === '/cityml.registry.v1.RegistryService/SetAlias' || r.path.endsWith('/DeleteAlias') || r.path.endsWith('/RollbackAlias') ? ' (protected aliases such as `production`: admin)' : '';
+    const note = NOTES[r.path] ? ` (${NOTES[r.path]})` : '';
     lines.push(`| ${r.service.split('.').pop()} | ${r.method}${note} | ${r.streaming} | ${reader} | ${writer} | ${admin} |`);
   }
   return lines.join('\n');
