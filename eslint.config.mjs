@@ -42,7 +42,7 @@ export default [
     // test harness; only specs get this exception.
     files: ['**/*.spec.ts', '**/testing/**/*.ts'],
     rules: {
-      '@nx/enforce-module-boundaries': ['error', { allow: ['@cityml/platform/testing', '@cityml/platform'], ...boundaries }],
+      '@nx/enforce-module-boundaries': ['error', { allow: ['@cityml/platform/testing', '@cityml/platform/live-up', '@cityml/platform'], ...boundaries }],
     },
   },
 ];

@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { ROOT, startLiveUp, type LiveUp } from './testing/live-up';
+import { ROOT, startLiveUp, type LiveUp } from '@cityml/platform/live-up';
 
 /** Runs one example with `node tools/run-ts.mjs examples/<name>.ts` against the live server. */
 function example(name: string, env: Record<string, string>, args: string[] = []): Promise<{ code: number | null; stdout: string; stderr: string }> {

@@ -5,7 +5,7 @@ import { status } from '@grpc/grpc-js';
 import { common } from '@cityml/proto';
 import { toCsv, trafficRows } from '@cityml/samples';
 import { CityML, CityMLClientError } from '@cityml/sdk';
-import { startLiveUp, type LiveUp } from './testing/live-up';
+import { startLiveUp, type LiveUp } from '@cityml/platform/live-up';
 
 const T = common.ColumnType;
 

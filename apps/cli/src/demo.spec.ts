@@ -1,6 +1,6 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { CLI, run, startLiveUp, type LiveUp } from './testing/live-up';
+import { CLI, run, startLiveUp, type LiveUp } from '@cityml/platform/live-up';
 
 describe('cityml demo', () => {
   let up: LiveUp;

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command, CommanderError } from 'commander';
-import { CLI, run, startLiveUp, type LiveUp } from './testing/live-up';
+import { CLI, run, startLiveUp, type LiveUp } from '@cityml/platform/live-up';
 
 /** A command of the `cityml` tree, as its help shows it. */
 interface Node {

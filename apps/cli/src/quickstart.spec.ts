@@ -2,7 +2,7 @@ import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expectedTrafficFlow } from '@cityml/samples';
-import { CLI, ROOT, run, startLiveUp, type LiveUp } from './testing/live-up';
+import { CLI, ROOT, run, startLiveUp, type LiveUp } from '@cityml/platform/live-up';
 
 /** One step of the README's quickstart: the command a user types and the output it shows. */
 interface Step {

@@ -1,3 +1,5 @@
+// Test helper: a live `cityml up` in a child process (auth on), for tests that drive the CLI,
+// the examples or the SDK the way a user does.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { chmodSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -6,7 +8,7 @@ import { join } from 'node:path';
 import { createTestDatabase } from '@cityml/db/testing';
 
 /** The workspace root. */
-export const ROOT = join(__dirname, '../../../..');
+export const ROOT = join(__dirname, '../../..');
 /** The built `cityml` command (node dist/apps/cli/main.js). */
 export const CLI = join(ROOT, 'dist/apps/cli/main.js');
 
