@@ -8,7 +8,7 @@ import { inferenceModule } from '@cityml/inference';
 import { preprocessingModule } from '@cityml/preprocessing';
 import { FILE_DESCRIPTOR_SET_BASE64 } from '@cityml/proto';
 import { registryModule } from '@cityml/registry';
-import { createApiKeyAuthenticator, guardCalls, localAuthenticator, RateLimiter, startServer, type ApiKeyAuthenticator, type Config, type Logger, type RunningServer, type ServiceModule, type ServiceName } from '@cityml/runtime';
+import { createApiKeyAuthenticator, guardCalls, localAuthenticator, RateLimiter, startServer, type ApiKeyAuthenticator, type Config, type Logger, type RunningServer, type ServiceModule, type ServiceName, type ServiceRegistration } from '@cityml/runtime';
 import { trainingModule } from '@cityml/training';
 
 /** Every service this build can host, by name. */
@@ -65,6 +65,8 @@ export interface Platform {
   serviceKey?: string;
   /** The key check and its cache (undefined with auth off). */
   authenticator?: ApiKeyAuthenticator;
+  /** Every gRPC service this process hosts. */
+  registrations: ServiceRegistration[];
   stop(reason?: string): Promise<void>;
 }
 
@@ -118,7 +120,7 @@ export async function startPlatform(config: Config, log: Logger, database?: Open
       throw err;
     });
     selfPort = server.port;
-    return { server, database: opened, address: `${selfHost}:${server.port}`, serviceKey, authenticator, stop: (reason) => server.shutdown(reason) };
+    return { server, database: opened, address: `${selfHost}:${server.port}`, serviceKey, authenticator, registrations, stop: (reason) => server.shutdown(reason) };
   } catch (err) {
     if (!database) await opened.close().catch(() => undefined);
     throw err;

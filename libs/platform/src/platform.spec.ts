@@ -27,4 +27,14 @@ describe('a platform hosting all five services', () => {
     expect(body).toMatch(/^# HELP cityml_inference_requests_total/m);
     expect(body).toMatch(/cityml_grpc_requests_total/);
   });
+
+  it('implements every RPC of every service it hosts (none is left UNIMPLEMENTED)', () => {
+    const missing = t.platform.registrations.flatMap((r) =>
+      Object.keys(r.definition)
+        .filter((m) => typeof (r.implementation as Record<string, unknown>)[m] !== 'function')
+        .map((m) => `${r.fullName}.${m}`),
+    );
+    expect(t.platform.registrations.map((r) => r.fullName)).toEqual(expect.arrayContaining(['inference.GRPCInferenceService', 'cityml.admin.v1.AdminService']));
+    expect(missing).toEqual([]);
+  });
 });
