@@ -1,14 +1,13 @@
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { CLI, run } from '@cityml/platform/live-up';
 import { startTestPlatform, type TestPlatform } from '@cityml/platform/testing';
 import { T, us } from './testing';
 import { writeParquet } from './testing-parquet';
 
 jest.setTimeout(60_000);
 
-const CLI = join(__dirname, '../../../../dist/apps/cli/main.js');
 
 describe('cityml ingest and cityml datasets', () => {
   let t: TestPlatform;
@@ -22,15 +21,9 @@ describe('cityml ingest and cityml datasets', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  function cityml(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-    return new Promise((resolve) => {
-      const p = spawn(process.execPath, [CLI, ...args, '--address', t.address, '--api-key', t.apiKey], { env: { ...process.env, CITYML_DATA_DIR: dir } });
-      let stdout = '';
-      let stderr = '';
-      p.stdout.on('data', (d) => (stdout += d));
-      p.stderr.on('data', (d) => (stderr += d));
-      p.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
-    });
+  async function cityml(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+    const r = await run([CLI, ...args, '--address', t.address, '--api-key', t.apiKey], { env: { CITYML_DATA_DIR: dir } });
+    return { ...r, code: r.code ?? -1 };
   }
   const file = (name: string, text: string) => {
     const f = join(dir, name);

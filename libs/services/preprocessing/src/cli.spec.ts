@@ -1,7 +1,7 @@
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { CLI, run } from '@cityml/platform/live-up';
 import { startTestPlatform, type TestPlatform } from '@cityml/platform/testing';
 import { preprocessing as pb } from '@cityml/proto';
 import { parseFeatureSpec } from '@cityml/sdk';
@@ -11,7 +11,6 @@ import { rowBatch } from './testing/rows';
 
 jest.setTimeout(60_000);
 
-const CLI = join(__dirname, '../../../../dist/apps/cli/main.js');
 
 const FORECAST_YAML = `
 target: flow
@@ -67,15 +66,9 @@ describe('cityml features', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  function cityml(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-    return new Promise((resolve) => {
-      const p = spawn(process.execPath, [CLI, ...args, '--address', t.address, '--api-key', t.apiKey], { env: { ...process.env, CITYML_DATA_DIR: dir } });
-      let stdout = '';
-      let stderr = '';
-      p.stdout.on('data', (d) => (stdout += d));
-      p.stderr.on('data', (d) => (stderr += d));
-      p.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
-    });
+  async function cityml(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+    const r = await run([CLI, ...args, '--address', t.address, '--api-key', t.apiKey], { env: { CITYML_DATA_DIR: dir } });
+    return { ...r, code: r.code ?? -1 };
   }
   const file = (name: string, text: string) => {
     const f = join(dir, name);
