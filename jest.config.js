@@ -39,14 +39,14 @@ module.exports = {
   globalSetup: '<rootDir>/tools/jest-global-setup.js',
   globalTeardown: '<rootDir>/tools/jest-global-teardown.js',
   maxWorkers: 2,
+  // Generous: the suite runs on 2 cores, and many tests start real servers and processes.
+  testTimeout: 60_000,
   projects: projectRoots().map((root) => ({
     displayName: require(path.join(__dirname, root, 'project.json')).name,
     rootDir: path.join(__dirname, root),
     testMatch: ['<rootDir>/**/*.spec.ts'],
     testPathIgnorePatterns: ['/node_modules/', '/dist/'],
     testEnvironment: 'node',
-    // Generous: the suite runs on 2 shared cores, and many tests start real servers.
-    testTimeout: 60_000,
     transform: {
       '^.+\\.ts$': swc,
       '^.+\\.sql$': path.join(__dirname, 'tools/jest-text-transform.js'),
